@@ -1,0 +1,93 @@
+"""The Starlette application: GraphQL, health, readiness and metrics."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.context import COUNTY_HEADER, Context
+from api.schema import build_schema
+from infra import migrate
+from infra.db import Database
+from infra.observability import RequestMiddleware
+from infra.settings import Settings
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.debug else None,
+            allow_queries_via_get=False,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        )
+        self.settings = settings
+        self.database = database
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        return Context(
+            request=request,
+            settings=self.settings,
+            uow=self.database.unit_of_work(),
+            county_code=request.headers.get(COUNTY_HEADER),
+        )
+
+
+def create_app(settings: Settings, database: Database) -> Starlette:
+    """The app over a provisioned database; its connections are closed at shutdown."""
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                current = await migrate.current_revision(connection)
+        except (OSError, SQLAlchemyError):
+            return JSONResponse({"status": "unavailable", "reason": "数据库无法连接"}, 503)
+        head = migrate.head_revision()
+        if current != head:
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "reason": "数据库结构不是最新版本，请运行 gongjian migrate",
+                    "revision": current,
+                    "expected": head,
+                },
+                503,
+            )
+        return JSONResponse({"status": "ready", "revision": current})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    graphql = GraphQLView(settings, database)
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
+    known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
+    app.add_middleware(RequestMiddleware, known_paths=known_paths)
+    return app

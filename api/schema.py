@@ -1,0 +1,68 @@
+"""The strawberry schema: the root types and the extensions every operation passes through."""
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext, Info
+
+from api.context import Context
+from api.errors import ErrorPresentation
+from api.types.tenant import TenantType
+from api.unit_of_work import UnitOfWorkExtension
+from infra.settings import Settings
+
+
+async def resolve_tenant(info: Info[Context, None]) -> TenantType:
+    return TenantType.from_model(await info.context.tenant())
+
+
+@strawberry.type(description="查询")
+class Query:
+    tenant: TenantType = strawberry.field(
+        resolver=resolve_tenant,
+        description="本次请求所在的县（区），由请求头 X-County-Code 指明",
+    )
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        """Silence strawberry's own logging: api.errors logs the unexpected ones, once."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    size = settings.graphql_cache_size
+    # Limit rules are classes made once here: the validation cache keys on them, so a
+    # limiter built per request would never hit the cache.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    # Factories, not instances: each operation gets its own extension objects. Exit
+    # hooks run in reverse, so the unit of work ends before errors are presented and a
+    # failed commit is presented like any other error.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        ErrorPresentation,
+        UnitOfWorkExtension,
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=size),
+        lambda: AddValidationRules(limits),
+        lambda: ValidationCache(maxsize=size),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return Schema(query=Query, extensions=extensions)

@@ -1,0 +1,110 @@
+"""`gongjian`: run the platform, migrate the database, export the GraphQL schema."""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from infra import migrate
+from infra.bootstrap import Provisioned, provision
+from infra.db import Database, verify_app_role
+from infra.observability import configure_logging, init_sentry
+from infra.settings import Settings, get_settings
+
+log = logging.getLogger("gongjian")
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graphql"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongjian", description="共建：双报到、双服务平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="运行平台（未设置 DATABASE_URL 时使用内嵌 PostgreSQL）")
+    up.add_argument("--host", help="监听地址（默认 GONGJIAN_HOST 或 127.0.0.1）")
+    up.add_argument("--port", type=int, help="监听端口（默认 GONGJIAN_PORT 或 8000）")
+    commands.add_parser("migrate", help="把数据库结构升级到最新版本")
+    schema = commands.add_parser("schema", help="GraphQL 契约")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True)
+    export = schema_commands.add_parser("export", help="导出 graphql/schema.graphql")
+    export.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    return parser
+
+
+async def _prepare(settings: Settings) -> Provisioned:
+    """Provision the database and bring its schema up to date where we may."""
+    provisioned = await provision(settings)
+    try:
+        if provisioned.owner_url is not None:
+            await migrate.upgrade(provisioned.owner_url, app_role=settings.app_role)
+    except BaseException:
+        provisioned.stop()
+        raise
+    return provisioned
+
+
+async def _refuse_unsafe_start(database: Database) -> None:
+    await verify_app_role(database)
+    async with database.engine.connect() as connection:
+        current = await migrate.current_revision(connection)
+    if current != migrate.head_revision():
+        raise SystemExit(
+            f"数据库结构版本为 {current}，应为 {migrate.head_revision()}：请先运行 gongjian migrate"
+        )
+
+
+def up(settings: Settings, host: str, port: int) -> None:
+    from api.app import create_app
+
+    init_sentry(settings)
+    provisioned = asyncio.run(_prepare(settings))
+    try:
+        database = Database(
+            provisioned.app_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        config = uvicorn.Config(
+            create_app(settings, database),
+            host=host,
+            port=port,
+            log_config=None,
+            lifespan="auto",
+        )
+        server = uvicorn.Server(config)
+
+        async def serve() -> None:
+            await _refuse_unsafe_start(database)
+            print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
+            await server.serve()
+
+        # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve())
+    finally:
+        # A second Ctrl-C must not cut the database's clean stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        provisioned.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings)
+    if args.command == "up":
+        up(settings, args.host or settings.host, args.port or settings.port)
+    elif args.command == "migrate":
+        provisioned = asyncio.run(_prepare(settings))
+        provisioned.stop()
+        if provisioned.owner_url is None:
+            sys.exit("迁移需要数据库所有者的连接：请设置 GONGJIAN_OWNER_DATABASE_URL")
+        print("数据库结构已是最新版本", flush=True)
+    elif args.command == "schema":
+        from api.schema import build_schema
+
+        args.output.write_text(build_schema(settings).as_str() + "\n", encoding="utf-8")
+        print(f"已写入 {args.output}", flush=True)

@@ -1,0 +1,65 @@
+"""The one settings object; no other module reads the environment."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return platformdirs.user_data_path("gongjian")
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment: `DATABASE_URL`, `BROKER_URL`, `SENTRY_DSN`
+    and `GONGJIAN_*` for the rest."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGJIAN_", extra="ignore", frozen=True)
+
+    # The app's own connection: a role that owns nothing and cannot bypass row-level
+    # security. Unset means an embedded PostgreSQL under `data_dir`.
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "GONGJIAN_DATABASE_URL"),
+    )
+    # The schema owner's connection, used only to run migrations. Unset with an external
+    # database means migrations must be run by whoever holds the owner's credentials.
+    owner_database_url: str | None = None
+    # The role the app connects as; migrations grant it rights on every table.
+    app_role: str = "gongjian_app"
+    broker_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("BROKER_URL", "GONGJIAN_BROKER_URL")
+    )
+    sentry_dsn: str | None = Field(
+        default=None, validation_alias=AliasChoices("SENTRY_DSN", "GONGJIAN_SENTRY_DSN")
+    )
+    environment: str = "development"
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    debug: bool = False
+    introspection: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    # GraphQL limits (DESIGN.md §6).
+    graphql_max_depth: int = Field(default=12, ge=1)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=4000, ge=1)
+    graphql_cache_size: int = Field(default=256, ge=1)
+
+    @property
+    def embedded_postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,34 @@
+"""Writing events in the caller's transaction (the transactional outbox)."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infra.db import bound_tenant
+from services.events.models import Event
+
+# Dotted lower-case names, subject first: `member_registration.confirmed`.
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    type: str,
+    payload: Mapping[str, Any] | None = None,
+    scope_path: str | None = None,
+) -> Event:
+    """Append an event for the session's tenant; it exists only if the transaction commits."""
+    if not EVENT_TYPE.match(type):
+        raise ValueError(f"event type must be dotted lower-case words, got {type!r}")
+    event = Event(
+        tenant_id=bound_tenant(session),
+        type=type,
+        payload=dict(payload or {}),
+        scope_path=scope_path,
+    )
+    session.add(event)
+    await session.flush()
+    return event
