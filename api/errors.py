@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
@@ -49,5 +50,5 @@ class ErrorPresentation(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         result = self.execution_context.result
-        if isinstance(result, ExecutionResult) and result.errors:
+        if isinstance(result, ExecutionResult | GraphQLExecutionResult) and result.errors:
             result.errors = [present(error) for error in result.errors]

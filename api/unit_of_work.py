@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
@@ -17,14 +18,16 @@ class UnitOfWorkExtension(SchemaExtension):
         try:
             yield
             result = self.execution_context.result
-            succeeded = isinstance(result, ExecutionResult) and not result.errors
+            succeeded = (
+                isinstance(result, ExecutionResult | GraphQLExecutionResult) and not result.errors
+            )
         finally:
             try:
                 await context.uow.finish(commit=succeeded)
             except Exception as exc:
                 # A failed commit loses the operation: say so instead of answering success.
                 result = self.execution_context.result
-                if isinstance(result, ExecutionResult):
+                if isinstance(result, ExecutionResult | GraphQLExecutionResult):
                     error = GraphQLError(str(exc), original_error=exc)
                     result.data = None
                     result.errors = [*(result.errors or []), error]
