@@ -59,10 +59,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ErrorPresentation,
         UnitOfWorkExtension,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: ParserCache(maxsize=size),
         lambda: AddValidationRules(limits),
-        lambda: ValidationCache(maxsize=size),
     ]
+    if size:
+        extensions += [lambda: ParserCache(maxsize=size), lambda: ValidationCache(maxsize=size)]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return Schema(query=Query, extensions=extensions)

@@ -79,8 +79,13 @@ def up(settings: Settings, host: str, port: int) -> None:
 
         async def serve() -> None:
             await _refuse_unsafe_start(database)
-            print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
-            await server.serve()
+            serving = asyncio.create_task(server.serve())
+            # uvicorn exposes `started` only as a flag, so it is polled.
+            while not server.started and not serving.done():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            if server.started:
+                print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
+            await serving
 
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal.
         with contextlib.suppress(KeyboardInterrupt):

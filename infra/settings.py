@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=1)
-    graphql_cache_size: int = Field(default=256, ge=1)
+    # Parsed and validated documents kept per process; 0 turns the caches off.
+    graphql_cache_size: int = Field(default=256, ge=0)
 
     @property
     def embedded_postgres_dir(self) -> Path:

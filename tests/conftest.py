@@ -29,6 +29,15 @@ from infra.settings import Settings
 from tenants.models import Tenant
 from tenants.service import create_tenant
 
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Benchmarks run only when asked for by path: `uv run pytest tests/benchmarks -s`."""
+    if "benchmarks" in collection_path.parts:
+        asked = any("benchmarks" in str(arg) for arg in config.args)
+        return None if asked else True
+    return None
+
+
 TEMPLATE_DATABASE = "gongjian_test_template"
 APP_ROLE = "gongjian_app"
 

@@ -17,7 +17,7 @@ class TenantType(relay.Node):
     id: relay.NodeID[str]
     county_code: str = strawberry.field(description="县（区）行政区划代码（6 位）")
     name: str = strawberry.field(description="县（区）名称")
-    status: TenantStatusType  # type: ignore[valid-type]
+    status: TenantStatusType = strawberry.field(description="使用状态")  # type: ignore[valid-type]
 
     @classmethod
     def from_model(cls, tenant: Tenant) -> "TenantType":

@@ -1,0 +1,73 @@
+"""Alembic owns the schema: models and migrations agree, and readiness sees the revision."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from infra import migrate
+from infra.bootstrap import OWNER_ROLE, drop_database, ensure_database, role_url
+from infra.db import Database
+from infra.settings import Settings
+from tests.conftest import APP_ROLE, ClonedDatabase, Server
+
+
+async def test_models_and_migrations_agree(test_database: ClonedDatabase) -> None:
+    """`alembic check`: autogenerate finds nothing to add."""
+    await migrate.check(test_database.owner_url, app_role=APP_ROLE)
+
+
+async def test_the_test_database_is_at_the_newest_revision(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        assert await migrate.current_revision(connection) == migrate.head_revision()
+
+
+@pytest.fixture
+async def unmigrated(server: Server) -> AsyncIterator[Database]:
+    name = "gongjian_test_unmigrated"
+    await drop_database(server.admin_url, name)
+    await ensure_database(server.admin_url, name)
+    database = Database(role_url(server.admin_url, role=APP_ROLE, database=name))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        await drop_database(server.admin_url, name)
+
+
+async def test_readiness_fails_until_the_schema_is_migrated(
+    unmigrated: Database, server: Server, settings: Settings
+) -> None:
+    app = create_app(settings, unmigrated)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+        before = await client.get("/readyz")
+        await migrate.upgrade(
+            role_url(server.admin_url, role=OWNER_ROLE, database="gongjian_test_unmigrated"),
+            app_role=APP_ROLE,
+        )
+        after = await client.get("/readyz")
+    assert (before.status_code, before.json()) == (
+        503,
+        {
+            "status": "unavailable",
+            "reason": "数据库结构不是最新版本，请运行 gongjian migrate",
+            "revision": None,
+            "expected": "0001",
+        },
+    )
+    assert (after.status_code, after.json()) == (200, {"status": "ready", "revision": "0001"})
+
+
+async def test_readiness_fails_when_the_database_is_unreachable(settings: Settings) -> None:
+    nowhere = Database("postgresql+asyncpg://gongjian_app@127.0.0.1:1/gongjian")
+    app = create_app(settings, nowhere)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+        response = await client.get("/readyz")
+    await nowhere.dispose()
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "reason": "数据库无法连接"},
+    )
