@@ -4,7 +4,7 @@ is valid against that schema."""
 from pathlib import Path
 
 import pytest
-from graphql import parse, validate
+from graphql import OperationDefinitionNode, parse, validate
 
 from api.schema import build_schema
 from infra.cli import SCHEMA_FILE, main
@@ -35,5 +35,9 @@ def test_each_named_operation_is_valid(operation: Path) -> None:
     schema = build_schema(Settings())._schema
     document = parse(operation.read_text(encoding="utf-8"))
     assert [str(e) for e in validate(schema, document)] == []
-    names = [d.name.value for d in document.definitions if getattr(d, "name", None)]
+    names = [
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.name is not None
+    ]
     assert names == [operation.stem], "one operation per file, named as the file"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.conftest import ClonedDatabase
 
@@ -71,9 +72,9 @@ def test_up_runs_on_an_embedded_database_and_stops_it_cleanly(tmp_path: Path) ->
 
 def test_up_refuses_a_role_that_bypasses_row_security(test_database: ClonedDatabase) -> None:
     superuser = (
-        test_database.app_url.set(username="postgres")
-        if not test_database.admin_url
-        else _on_database(test_database.admin_url, test_database.name)
+        make_url(test_database.admin_url)
+        .set(database=test_database.name)
+        .render_as_string(hide_password=False)
     )
     result = subprocess.run(
         [GONGJIAN, "up", "--port", str(_free_port())],
@@ -85,12 +86,6 @@ def test_up_refuses_a_role_that_bypasses_row_security(test_database: ClonedDatab
     )
     assert result.returncode != 0
     assert "是超级用户或可绕过行级安全，不能用于运行平台" in result.stderr
-
-
-def _on_database(url: str, database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
 def test_migrate_needs_the_owners_connection(test_database: ClonedDatabase) -> None:
