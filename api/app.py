@@ -1,5 +1,6 @@
 """The Starlette application: GraphQL, health, readiness and metrics."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,10 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.settings = settings
         self.database = database
+
+    def encode_json(self, data: object) -> str:
+        # Chinese as it is, not \\u escapes: readable and a third of the size.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

@@ -13,6 +13,7 @@ import uvicorn
 from infra import migrate
 from infra.bootstrap import Provisioned, provision
 from infra.db import Database, verify_app_role
+from infra.errors import DomainError
 from infra.observability import configure_logging, init_sentry
 from infra.settings import Settings, get_settings
 
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--host", help="监听地址（默认 GONGJIAN_HOST 或 127.0.0.1）")
     up.add_argument("--port", type=int, help="监听端口（默认 GONGJIAN_PORT 或 8000）")
     commands.add_parser("migrate", help="把数据库结构升级到最新版本")
+    tenant = commands.add_parser("tenant", help="县（区）")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_commands.add_parser("create", help="开通一个县（区）")
+    create.add_argument("--county-code", required=True, help="6 位行政区划代码")
+    create.add_argument("--name", required=True, help="县（区）名称")
     schema = commands.add_parser("schema", help="GraphQL 契约")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
     export = schema_commands.add_parser("export", help="导出 graphql/schema.graphql")
@@ -55,6 +61,24 @@ async def _refuse_unsafe_start(database: Database) -> None:
         raise SystemExit(
             f"数据库结构版本为 {current}，应为 {migrate.head_revision()}：请先运行 gongjian migrate"
         )
+
+
+async def _create_tenant(settings: Settings, county_code: str, name: str) -> str | None:
+    """Open a county from the command line; the answer, or the error, in zh-CN."""
+    from tenants.service import create_tenant
+
+    provisioned = await _prepare(settings)
+    database = Database(provisioned.app_url)
+    try:
+        async with database.unit_of_work() as uow:
+            tenant = await create_tenant(await uow.session(), county_code=county_code, name=name)
+    except DomainError as error:
+        return error.message
+    finally:
+        await database.dispose()
+        provisioned.stop()
+    print(f"已开通 {tenant.name}（{tenant.county_code}）", flush=True)
+    return None
 
 
 def up(settings: Settings, host: str, port: int) -> None:
@@ -108,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
         if provisioned.owner_url is None:
             sys.exit("迁移需要数据库所有者的连接：请设置 GONGJIAN_OWNER_DATABASE_URL")
         print("数据库结构已是最新版本", flush=True)
+    elif args.command == "tenant":
+        sys.exit(asyncio.run(_create_tenant(settings, args.county_code, args.name)))
     elif args.command == "schema":
         from api.schema import build_schema
 

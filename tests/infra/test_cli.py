@@ -118,3 +118,31 @@ def test_migrate_brings_the_schema_up_to_date(test_database: ClonedDatabase, run
             check=False,
         )
         assert (result.returncode, result.stdout) == (0, "数据库结构已是最新版本\n")
+
+
+def test_tenant_create_opens_a_county_and_refuses_bad_codes(
+    test_database: ClonedDatabase,
+) -> None:
+    environment = _environment(
+        DATABASE_URL=test_database.app_url.render_as_string(hide_password=False),
+        GONGJIAN_OWNER_DATABASE_URL=test_database.owner_url.render_as_string(hide_password=False),
+    )
+
+    def create(code: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [GONGJIAN, "tenant", "create", "--county-code", code, "--name", "正定县"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    opened, again, bad = create("130123"), create("130123"), create("13")
+    assert (opened.returncode, opened.stdout) == (0, "已开通 正定县（130123）\n")
+    # Logs share stderr; the answer is its last line.
+    assert (again.returncode, again.stderr.splitlines()[-1]) == (1, "县（区）代码 130123 已被使用")
+    assert (bad.returncode, bad.stderr.splitlines()[-1]) == (
+        1,
+        "县（区）代码应为 6 位数字，收到的是“13”",
+    )
