@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infra.db import Base
+from infra.db import Base, async_url
 
 # env.py is where the whole schema is assembled, so it is the one place in infra/ that
 # loads the domain packages' models (by name, keeping the import graph one-way).
@@ -31,7 +31,7 @@ def _configure_and_run(connection: Connection) -> None:
 
 
 async def _run_with_own_engine(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(async_url(url))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure_and_run)
