@@ -1,1 +1,4 @@
-"""Authorization: the casbin model and default policy, the enforcer, SQL scope filters (the hierarchy and authorization issue builds it)."""
+"""Authorization: casbin model and default policy, the enforcer, SQL scope filters.
+
+Built by the hierarchy, identity and authorization issue.
+"""
