@@ -38,7 +38,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-TEMPLATE_DATABASE = "gongjian_test_template"
+# Per run, so two runs sharing a server (a developer and CI) never clone a half-made one.
+TEMPLATE_DATABASE = f"gongjian_test_template_{os.getpid()}"
 APP_ROLE = "gongjian_app"
 
 
@@ -84,6 +85,7 @@ async def server() -> AsyncIterator[Server]:
     try:
         yield Server(admin_url=admin_url)
     finally:
+        await drop_database(admin_url, TEMPLATE_DATABASE)
         if embedded is not None:
             embedded.stop()
 
@@ -139,12 +141,16 @@ async def db(test_database: ClonedDatabase) -> AsyncIterator[Database]:
         await database.dispose()
 
 
+def asgi_client(settings: Settings, db: Database) -> httpx.AsyncClient:
+    """A client of the app built now (after any Sentry set-up), called over ASGI."""
+    transport = httpx.ASGITransport(app=create_app(settings, db))
+    return httpx.AsyncClient(transport=transport, base_url="http://gongjian.test")
+
+
 @pytest.fixture
 async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
     """Calls the app as a client would, over ASGI."""
-    app = create_app(settings, db)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as c:
+    async with asgi_client(settings, db) as c:
         yield c
 
 

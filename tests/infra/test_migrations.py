@@ -2,15 +2,13 @@
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from api.app import create_app
 from infra import migrate
 from infra.bootstrap import OWNER_ROLE, drop_database, ensure_database, role_url
 from infra.db import Database
 from infra.settings import Settings
-from tests.conftest import APP_ROLE, ClonedDatabase, Server
+from tests.conftest import APP_ROLE, ClonedDatabase, Server, asgi_client
 
 
 async def test_models_and_migrations_agree(test_database: ClonedDatabase) -> None:
@@ -39,9 +37,7 @@ async def unmigrated(server: Server) -> AsyncIterator[Database]:
 async def test_readiness_fails_until_the_schema_is_migrated(
     unmigrated: Database, server: Server, settings: Settings
 ) -> None:
-    app = create_app(settings, unmigrated)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+    async with asgi_client(settings, unmigrated) as client:
         before = await client.get("/readyz")
         await migrate.upgrade(
             role_url(server.admin_url, role=OWNER_ROLE, database="gongjian_test_unmigrated"),
@@ -62,9 +58,7 @@ async def test_readiness_fails_until_the_schema_is_migrated(
 
 async def test_readiness_fails_when_the_database_is_unreachable(settings: Settings) -> None:
     nowhere = Database("postgresql+asyncpg://gongjian_app@127.0.0.1:1/gongjian")
-    app = create_app(settings, nowhere)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+    async with asgi_client(settings, nowhere) as client:
         response = await client.get("/readyz")
     await nowhere.dispose()
     assert (response.status_code, response.json()) == (

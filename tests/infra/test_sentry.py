@@ -4,18 +4,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import sentry_sdk
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from api.app import create_app
 from infra.db import Database
 from infra.observability import init_sentry
 from infra.settings import Settings
 from tenants.models import Tenant
-from tests.conftest import MakeTenant
+from tests.conftest import MakeTenant, asgi_client
 
 
 class MemoryTransport(Transport):
@@ -40,7 +38,8 @@ def sentry(settings: Settings) -> Iterator[MemoryTransport]:
         yield transport
     finally:
         sentry_sdk.get_client().close()
-        sentry_sdk.init()
+        # An inert client: no DSN, and no integrations left patching later tests' apps.
+        sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
 
 
 def test_sentry_stays_off_without_a_dsn(settings: Settings) -> None:
@@ -60,9 +59,7 @@ async def test_an_unexpected_resolver_error_reaches_sentry_with_the_tenant_tag(
         raise RuntimeError("resolver fault")
 
     monkeypatch.setattr("api.types.tenant.TenantType.from_model", broken)
-    app = create_app(settings, db)  # after init: the integrations wrap the app and schema
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+    async with asgi_client(settings, db) as client:
         response = await client.post(
             "/graphql",
             json={
@@ -93,9 +90,7 @@ async def test_an_unexpected_resolver_error_reaches_sentry_with_the_tenant_tag(
 async def test_expected_errors_do_not_reach_sentry(
     sentry: MemoryTransport, settings: Settings, db: Database
 ) -> None:
-    app = create_app(settings, db)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client:
+    async with asgi_client(settings, db) as client:
         not_found = await client.post(
             "/graphql", json={"query": "{ tenant { name } }"}, headers={"X-County-Code": "990000"}
         )
