@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
+from api.cli import SCHEMA_FILE, main
 from api.schema import build_schema
-from infra.cli import SCHEMA_FILE, main
 from infra.settings import Settings
 
 OPERATIONS = sorted((SCHEMA_FILE.parent / "operations").glob("*.graphql"))

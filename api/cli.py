@@ -1,4 +1,8 @@
-"""`gongjian`: run the platform, migrate the database, export the GraphQL schema."""
+"""`gongjian`: run the platform, migrate the database, open a county, export the schema.
+
+It lives in api/ because it composes every layer (it serves the app): the top of the
+one-way import flow, so nothing below it has to import `api`.
+"""
 
 import argparse
 import asyncio
@@ -10,12 +14,15 @@ from pathlib import Path
 
 import uvicorn
 
+from api.app import create_app
+from api.schema import build_schema
 from infra import migrate
 from infra.bootstrap import Provisioned, provision
 from infra.db import Database, verify_app_role
 from infra.errors import DomainError
 from infra.observability import configure_logging, init_sentry
 from infra.settings import Settings, get_settings
+from tenants.service import create_tenant
 
 log = logging.getLogger("gongjian")
 
@@ -65,8 +72,6 @@ async def _refuse_unsafe_start(database: Database) -> None:
 
 async def _create_tenant(settings: Settings, county_code: str, name: str) -> str | None:
     """Open a county from the command line; the answer, or the error, in zh-CN."""
-    from tenants.service import create_tenant
-
     provisioned = await _prepare(settings)
     database = Database(provisioned.app_url)
     try:
@@ -82,8 +87,6 @@ async def _create_tenant(settings: Settings, county_code: str, name: str) -> str
 
 
 def up(settings: Settings, host: str, port: int) -> None:
-    from api.app import create_app
-
     init_sentry(settings)
     provisioned = asyncio.run(_prepare(settings))
     try:
@@ -135,7 +138,5 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "tenant":
         sys.exit(asyncio.run(_create_tenant(settings, args.county_code, args.name)))
     elif args.command == "schema":
-        from api.schema import build_schema
-
         args.output.write_text(build_schema(settings).as_str() + "\n", encoding="utf-8")
         print(f"已写入 {args.output}", flush=True)
