@@ -18,9 +18,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.context import COUNTY_HEADER, Context
 from api.schema import build_schema
 from infra import migrate
-from infra.db import Database
+from infra.db import Database, libpq_url
 from infra.observability import RequestMiddleware
 from infra.settings import Settings
+from policies.listener import GrantListener
+from services.identity.credentials import IdentityConfig
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -33,6 +35,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.settings = settings
         self.database = database
+        self.identity = IdentityConfig.from_settings(settings)
 
     def encode_json(self, data: object) -> str:
         # Chinese as it is, not \\u escapes: readable and a third of the size.
@@ -44,6 +47,7 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             request=request,
             settings=self.settings,
+            identity=self.identity,
             uow=self.database.unit_of_work(),
             county_code=request.headers.get(COUNTY_HEADER),
         )
@@ -89,8 +93,13 @@ def create_app(settings: Settings, database: Database) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
+        listener = GrantListener(libpq_url(database.url))
+        listener.start()
+        try:
+            yield
+        finally:
+            await listener.stop()
+            await database.dispose()
 
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))

@@ -1,27 +1,40 @@
-"""The typed per-request context: settings, the request's unit of work, its county."""
+"""The typed per-request context: settings, the unit of work, the county, the caller."""
 
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from api.loaders import Loaders
 from infra.db import UnitOfWork
 from infra.observability import tag_tenant
 from infra.settings import Settings
+from policies.errors import Unauthenticated
+from policies.principal import Principal
+from services.identity.api_keys import authenticate_api_key, is_api_key
+from services.identity.credentials import IdentityConfig
+from services.identity.service import authenticate, read_access_token
 from tenants.errors import TenantNotFound
-from tenants.models import Tenant
-from tenants.service import enter_tenant
+from tenants.models import PLATFORM_TENANT_ID, Tenant
+from tenants.service import enter_platform, enter_tenant
 
 COUNTY_HEADER = "x-county-code"
+SIGN_IN_FIRST = "请先登录"
 
 
 @dataclass
 class Context:
     request: HTTPConnection
     settings: Settings
+    identity: IdentityConfig
     uow: UnitOfWork
     county_code: str | None
+    loaders: Loaders = field(init=False)
     _tenant: Tenant | None = field(default=None, init=False)
+    _principal: Principal | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.uow)
 
     async def tenant(self) -> Tenant:
         """The county this request works in (`X-County-Code`), its transaction bound to it."""
@@ -39,3 +52,44 @@ class Context:
         """The request's session, bound to its county."""
         await self.tenant()
         return await self.uow.session()
+
+    async def realm_session(self) -> AsyncSession:
+        """Bound to the county named, or to the platform's realm when none is (signing in)."""
+        if self.county_code:
+            return await self.session()
+        session = await self.uow.session()
+        await enter_platform(session)
+        return session
+
+    def bearer_token(self) -> str | None:
+        scheme, _, token = self.request.headers.get("authorization", "").partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    async def principal(self) -> Principal:
+        """Who is calling, from the access token or API key; roles read from the database.
+        The transaction is left bound to the county named (if any)."""
+        if self._principal is not None:
+            return self._principal
+        token = self.bearer_token()
+        if token is None:
+            raise Unauthenticated(SIGN_IN_FIRST)
+        if is_api_key(token):
+            principal = await authenticate_api_key(await self.session(), token)
+        else:
+            claims = read_access_token(self.identity, token)
+            if claims.tenant_id == PLATFORM_TENANT_ID:
+                # A platform admin: found in the platform's realm, then working in the
+                # county named, if any.
+                session = await self.uow.session()
+                await enter_platform(session)
+                principal = await authenticate(session, claims)
+                if self.county_code:
+                    self._tenant = await enter_tenant(session, self.county_code)
+                    tag_tenant(self._tenant.county_code)
+            else:
+                tenant = await self.tenant()
+                if tenant.id != claims.tenant_id:
+                    raise Unauthenticated("登录凭证不属于该县（区），请重新登录")
+                principal = await authenticate(await self.uow.session(), claims)
+        self._principal = principal
+        return principal

@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
 from api.errors import ErrorPresentation
+from api.hierarchy import HierarchyMutation, HierarchyQuery
+from api.identity import IdentityMutation, IdentityQuery
 from api.types.tenant import TenantType
 from api.unit_of_work import UnitOfWorkExtension
 from infra.settings import Settings
@@ -28,11 +30,16 @@ async def resolve_tenant(info: Info[Context, None]) -> TenantType:
 
 
 @strawberry.type(description="查询")
-class Query:
+class Query(HierarchyQuery, IdentityQuery):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
         description="本次请求所在的县（区），由请求头 X-County-Code 指明",
     )
+
+
+@strawberry.type(description="变更")
+class Mutation(HierarchyMutation, IdentityMutation):
+    pass
 
 
 class Schema(strawberry.Schema):
@@ -65,4 +72,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions += [lambda: ParserCache(maxsize=size), lambda: ValidationCache(maxsize=size)]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,12 +1,14 @@
 """Database engine, the declarative base and the tenant-scoped unit of work."""
 
-from collections.abc import AsyncIterator
+import enum
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import Enum, MetaData, func, select, text
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,6 +30,10 @@ NAMING_CONVENTION = {
 
 TENANT_SETTING = "app.tenant_id"
 
+log = logging.getLogger(__name__)
+
+Write = Callable[[AsyncSession], Awaitable[None]]
+
 
 class Xid8(UserDefinedType[int]):
     """PostgreSQL's 64-bit transaction id (`xid8`)."""
@@ -44,6 +50,11 @@ ischema_names["xid8"] = Xid8
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum type holding the members' values (not their Python names)."""
+    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 def async_url(url: str | URL) -> URL:
@@ -96,6 +107,18 @@ def bound_tenant(session: AsyncSession) -> UUID:
     return tenant_id
 
 
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once this unit of work has committed (never if it rolls back)."""
+    session.info.setdefault("on_commit", []).append(callback)
+
+
+def write_regardless(session: AsyncSession, tenant_id: UUID, write: Write) -> None:
+    """Run `write` in a transaction of its own once this unit of work ends, whether it
+    commits or rolls back: for what must outlive a refused operation (the audit of a
+    denial, the count of failed sign-ins)."""
+    session.info.setdefault("regardless", []).append((tenant_id, write))
+
+
 class UnitOfWork:
     """One transaction, opened on first use and finished once: the only place that commits.
 
@@ -123,13 +146,30 @@ class UnitOfWork:
         session, self._session = self._session, None
         if session is None:
             return
+        callbacks: list[Callable[[], None]] = session.info.pop("on_commit", [])
+        regardless: list[tuple[UUID, Write]] = session.info.pop("regardless", [])
+        committed = False
         try:
             if commit and not self.rollback_only:
                 await session.commit()
+                committed = True
             else:
                 await session.rollback()
         finally:
             await session.close()
+            for tenant_id, write in regardless:
+                await self._write_alone(tenant_id, write)
+        if committed:
+            for callback in callbacks:
+                callback()
+
+    async def _write_alone(self, tenant_id: UUID, write: Write) -> None:
+        try:
+            async with self._database.tenant_session(tenant_id) as session:
+                await write(session)
+        except Exception:
+            # The operation's own outcome stands; this write's loss is logged and reported.
+            log.exception("a write that should outlive its operation failed")
 
     async def __aenter__(self) -> Self:
         return self

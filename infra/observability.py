@@ -21,6 +21,9 @@ from infra.errors import DomainError
 from infra.settings import Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The caller's address as the ASGI server saw it (behind a proxy: uvicorn's
+# --forwarded-allow-ips decides whether X-Forwarded-For is believed).
+client_address_var: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -123,6 +126,8 @@ class RequestMiddleware:
             return
         request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        address_token = client_address_var.set(client[0] if client else None)
         # Unknown paths share one label so a scanner cannot grow the metric without bound.
         path = scope["path"] if scope["path"] in self.known_paths else "other"
         status = 500
@@ -141,6 +146,7 @@ class RequestMiddleware:
             REQUEST_SECONDS.labels(scope["method"], path).observe(time.perf_counter() - started)
             REQUESTS.labels(scope["method"], path, str(status)).inc()
             request_id_var.reset(token)
+            client_address_var.reset(address_token)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=4000, ge=1)
     # Parsed and validated documents kept per process; 0 turns the caches off.
     graphql_cache_size: int = Field(default=256, ge=0)
+
+    # Signs access tokens. Unset: a random key kept in `data_dir/secret_key`, made on
+    # first use; set it (the same on every process) when running more than one.
+    secret_key: SecretStr | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    # Sign-in back-off: from this many failures in a row, each further failure locks the
+    # account name for twice as long as the one before (1 minute first), up to the cap.
+    sign_in_failures_before_lock: int = Field(default=5, ge=1)
+    sign_in_max_lock_minutes: int = Field(default=60, ge=1)
+    # argon2id cost (RFC 9106's second recommendation by default).
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=64 * 1024, ge=8)
 
     @property
     def embedded_postgres_dir(self) -> Path:

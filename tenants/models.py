@@ -11,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.db import Base
 
+# The platform's own realm: platform admins' accounts, sessions and audit trail live in
+# tenant tables under this reserved id, so one set of tables and rules serves both.
+PLATFORM_TENANT_ID = UUID(int=0)
+PLATFORM_COUNTY_CODE = "000000"
+
 
 class TenantStatus(enum.StrEnum):
     ACTIVE = "active"

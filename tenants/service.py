@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infra.db import bind_tenant
 from tenants import repository
 from tenants.errors import (
     CountyCodeTaken,
@@ -13,9 +14,11 @@ from tenants.errors import (
     TenantNotFound,
     TenantSuspended,
 )
-from tenants.models import Tenant, TenantStatus
+from tenants.hierarchy.service import create_root
+from tenants.models import PLATFORM_TENANT_ID, Tenant, TenantStatus
 
-COUNTY_CODE = re.compile(r"^[0-9]{6}$")
+# Province codes start at 11, so no county code starts with 0 (000000 is the platform).
+COUNTY_CODE = re.compile(r"^[1-9][0-9]{5}$")
 NAME_MAX_LENGTH = 64
 
 
@@ -56,4 +59,12 @@ async def create_tenant(session: AsyncSession, *, county_code: str, name: str) -
     tenant = Tenant(county_code=code, name=clean_name, status=TenantStatus.ACTIVE, settings={})
     session.add(tenant)
     await session.flush()
+    # From here the transaction works in the new county: its root node comes with it.
+    await bind_tenant(session, tenant.id)
+    await create_root(session, tenant)
     return tenant
+
+
+async def enter_platform(session: AsyncSession) -> None:
+    """Bind this transaction to the platform's own realm (platform admins)."""
+    await bind_tenant(session, PLATFORM_TENANT_ID)

@@ -3,6 +3,7 @@
 import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +130,10 @@ def settings(test_database: ClonedDatabase, tmp_path: Path) -> Settings:
         app_role=APP_ROLE,
         db_pool_size=2,
         db_max_overflow=0,
+        secret_key="tests-only-signing-key-0123456789abcdef",
+        # argon2id at test cost: the same algorithm, a fraction of the work.
+        password_time_cost=1,
+        password_memory_kib=1024,
     )
 
 
@@ -141,10 +146,17 @@ async def db(test_database: ClonedDatabase) -> AsyncIterator[Database]:
         await database.dispose()
 
 
-def asgi_client(settings: Settings, db: Database) -> httpx.AsyncClient:
-    """A client of the app built now (after any Sentry set-up), called over ASGI."""
-    transport = httpx.ASGITransport(app=create_app(settings, db))
-    return httpx.AsyncClient(transport=transport, base_url="http://gongjian.test")
+@asynccontextmanager
+async def asgi_client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app built now (after any Sentry set-up), called over ASGI, with the
+    app's lifespan (its grant listener) running around it."""
+    app = create_app(settings, db)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://gongjian.test") as client,
+    ):
+        yield client
 
 
 @pytest.fixture

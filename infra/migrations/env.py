@@ -11,7 +11,14 @@ from infra.db import Base, async_url
 
 # env.py is where the whole schema is assembled, so it is the one place in infra/ that
 # loads the domain packages' models (by name, keeping the import graph one-way).
-MODEL_MODULES = ("tenants.models", "services.events.models")
+MODEL_MODULES = (
+    "tenants.models",
+    "tenants.hierarchy.models",
+    "policies.models",
+    "policies.audit",
+    "services.identity.models",
+    "services.events.models",
+)
 for module in MODEL_MODULES:
     importlib.import_module(module)
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from infra import migrate
 from tests.conftest import ClonedDatabase
 
 GONGJIAN = str(Path(sys.executable).parent / "gongjian")
@@ -61,7 +62,7 @@ def test_up_runs_on_an_embedded_database_and_stops_it_cleanly(tmp_path: Path) ->
         line = _wait_for_line(process, "共建已启动", 90)
         assert line.strip() == f"共建已启动：http://127.0.0.1:{port}/graphql"
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
-        assert ready.json() == {"status": "ready", "revision": "0001"}
+        assert ready.json() == {"status": "ready", "revision": migrate.head_revision()}
         assert (data_dir / "postgres" / "postmaster.pid").exists()
     finally:
         process.send_signal(signal.SIGINT)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from api.errors import INTERNAL_ERROR_MESSAGE
+from infra import migrate
 from infra.db import Database
 from tenants.models import Tenant, TenantStatus
 from tests.conftest import GraphQLCall, MakeTenant
@@ -123,7 +124,10 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     health = await client.get("/healthz")
     ready = await client.get("/readyz")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "revision": "0001"})
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ready", "revision": migrate.head_revision()},
+    )
 
 
 async def test_responses_carry_the_request_id(client: httpx.AsyncClient) -> None:

@@ -14,6 +14,7 @@ from infra.errors import DomainError
 from infra.settings import Settings
 from services.events.models import Event
 from services.events.service import record_event
+from services.identity.credentials import IdentityConfig
 from tests.conftest import MakeTenant
 
 
@@ -50,6 +51,7 @@ async def _claim(db: Database, settings: Settings, county: str, outcome: str) ->
     context = Context(
         request=Request({"type": "http", "headers": []}),
         settings=settings,
+        identity=IdentityConfig.from_settings(settings),
         uow=db.unit_of_work(),
         county_code=county,
     )

@@ -1,0 +1,36 @@
+"""DataLoaders, made per request so their cache never crosses callers."""
+
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+from infra.db import UnitOfWork
+from policies import repository as grants
+from policies.models import RoleGrant
+from services.identity import repository as identity
+from services.identity.models import User
+from tenants.hierarchy import repository as hierarchy
+from tenants.hierarchy.models import Node
+
+
+class Loaders:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.node = DataLoader[int, Node | None](self._load_nodes)
+        self.user = DataLoader[UUID, User | None](self._load_users)
+        self.grants_of_user = DataLoader[UUID, list[RoleGrant]](self._load_grants)
+
+    async def _load_nodes(self, ids: list[int]) -> list[Node | None]:
+        found = await hierarchy.get_many(await self._uow.session(), ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_users(self, ids: list[UUID]) -> list[User | None]:
+        found = await identity.get_users(await self._uow.session(), ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_grants(self, user_ids: list[UUID]) -> list[list[RoleGrant]]:
+        rows = await grants.for_users(await self._uow.session(), user_ids)
+        by_user: dict[UUID, list[RoleGrant]] = {}
+        for row in rows:
+            by_user.setdefault(row.user_id, []).append(row)
+        return [by_user.get(i, []) for i in user_ids]

@@ -1,0 +1,93 @@
+"""Asking whether a principal may act: at one node, or over a list in one SQL predicate."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from policies import audit
+from policies.audit import AuditOutcome
+from policies.enforcer import PLATFORM_ADMIN, Permissions, default_permissions, permits
+from policies.errors import Forbidden
+from policies.paths import outermost, subtree_end
+from policies.principal import Principal
+
+# What people read when refused; the audit log keeps the particulars.
+FORBIDDEN_MESSAGE = "您没有在此范围内进行该操作的权限"
+
+
+def may(
+    principal: Principal,
+    path: str,
+    resource: str,
+    action: str,
+    permissions: Permissions | None = None,
+) -> bool:
+    permissions = permissions or default_permissions()
+    if principal.is_platform_admin:
+        return permissions.allows(PLATFORM_ADMIN, resource, action)
+    return permits(permissions, principal.grants, path, resource, action)
+
+
+def allowed_subtrees(
+    principal: Principal,
+    resource: str,
+    action: str,
+    permissions: Permissions | None = None,
+) -> list[str] | None:
+    """The paths under which the principal may act, without overlap; None means anywhere."""
+    permissions = permissions or default_permissions()
+    if principal.is_platform_admin:
+        return None if permissions.allows(PLATFORM_ADMIN, resource, action) else []
+    return outermost(
+        [
+            grant.path
+            for grant in principal.grants
+            if permissions.allows(grant.role, resource, action)
+        ]
+    )
+
+
+def scope(
+    principal: Principal,
+    resource: str,
+    action: str,
+    path: ColumnElement[Any] | InstrumentedAttribute[Any],
+    permissions: Permissions | None = None,
+) -> ColumnElement[bool]:
+    """The rows whose `path` lies where the principal may do `action` on `resource`.
+
+    Ranges on a `COLLATE "C"` path, one per subtree: leakproof comparisons, so the
+    `(tenant_id, path)` B-tree serves them under row-level security.
+    """
+    subtrees = allowed_subtrees(principal, resource, action, permissions)
+    if subtrees is None:
+        return true()
+    if not subtrees:
+        return false()
+    return or_(*(and_(path >= start, path < subtree_end(start)) for start in subtrees))
+
+
+def require(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    resource: str,
+    action: str,
+    node: tuple[int, str],
+    object_id: str | None = None,
+) -> None:
+    """Refuse (and audit the refusal) unless the principal may act at `node` (id, path)."""
+    if may(principal, node[1], resource, action):
+        return
+    audit.record_refusal(
+        session,
+        action=f"{resource}.{action}",
+        outcome=AuditOutcome.DENIED,
+        actor=principal,
+        node=node,
+        object_type=resource,
+        object_id=object_id,
+    )
+    raise Forbidden(FORBIDDEN_MESSAGE)

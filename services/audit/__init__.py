@@ -1,0 +1,1 @@
+"""The audit log as its readers (county admins, auditors) see it."""

@@ -1,0 +1,1 @@
+"""People and systems that sign in: users, sessions, partner API keys, role grants."""

@@ -1,0 +1,1 @@
+"""The county → township → community → compound (→ building, grid) hierarchy."""
