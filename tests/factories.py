@@ -1,0 +1,77 @@
+"""Plain async factories for accounts, nodes and grants, written straight to the database."""
+
+from uuid import UUID
+
+from sqlalchemy import select
+
+from infra.db import Database
+from infra.settings import Settings
+from policies.models import RoleGrant
+from services.identity.credentials import IdentityConfig
+from services.identity.models import User, UserStatus
+from tenants.hierarchy.models import NODE_ID, Node, NodeKind, NodeStatus
+from tenants.models import PLATFORM_TENANT_ID
+
+PASSWORD = "Gongjian2026"
+
+
+async def root_of(db: Database, tenant_id: UUID) -> Node:
+    async with db.tenant_session(tenant_id) as session:
+        root = await session.scalar(select(Node).where(Node.parent_id.is_(None)))
+        assert root is not None
+        return root
+
+
+async def add_node(
+    db: Database, parent: Node, kind: NodeKind, name: str, *, node_id: int | None = None
+) -> Node:
+    async with db.tenant_session(parent.tenant_id) as session:
+        if node_id is None:
+            node_id = int(await session.scalar(select(NODE_ID.next_value())) or 0)
+        node = Node(
+            tenant_id=parent.tenant_id,
+            id=node_id,
+            kind=kind,
+            name=name,
+            parent_id=parent.id,
+            path=f"{parent.path}{node_id}.",
+            status=NodeStatus.ACTIVE,
+        )
+        session.add(node)
+    return node
+
+
+async def add_user(
+    db: Database,
+    settings: Settings,
+    tenant_id: UUID,
+    username: str,
+    *,
+    node: Node | None = None,
+    roles: list[tuple[str, Node]] | None = None,
+    password: str = PASSWORD,
+) -> User:
+    config = IdentityConfig.from_settings(settings)
+    async with db.tenant_session(tenant_id) as session:
+        user = User(
+            tenant_id=tenant_id,
+            username=username,
+            name=f"{username}同志",
+            password_hash=await config.hash_password(password),
+            node_id=node.id if node else None,
+            scope_path=node.path if node else None,
+            status=UserStatus.ACTIVE,
+        )
+        session.add(user)
+        await session.flush()
+        for role, at in roles or []:
+            session.add(
+                RoleGrant(
+                    tenant_id=tenant_id, user_id=user.id, role=role, node_id=at.id, scope_path=at.path
+                )
+            )
+    return user
+
+
+async def add_platform_admin(db: Database, settings: Settings, username: str = "admin") -> User:
+    return await add_user(db, settings, PLATFORM_TENANT_ID, username)
