@@ -236,14 +236,14 @@ async def move_node(
     if node.code and new_parent.code:
         await _check_code(session, node.code, node.kind, new_parent, node.id)
     old_path, new_path = node.path, child_path(new_parent.path, node.id)
-    old_parent_id = node.parent_id
+    old_parent_id, tenant_id = node.parent_id, node.tenant_id
     if new_parent.id != old_parent_id:
         node.parent_id = new_parent.id
         await session.flush()
         await repository.move_subtree(session, old_path, new_path)
         session.expire_all()
         # Grants below moved with their nodes: every cached grant of the county is stale.
-        await announce_grants_changed(session, node.tenant_id)
+        await announce_grants_changed(session, tenant_id)
     node = await get_node(session, node_id)
     await audit.record(
         session,
@@ -252,6 +252,6 @@ async def move_node(
         node=ref(node),
         object_type="node",
         object_id=str(node.id),
-        detail={"from_parent": old_parent_id, "to_parent": new_parent.id, "from_path": old_path},
+        detail={"from_parent": old_parent_id, "to_parent": new_parent_id, "from_path": old_path},
     )
     return node

@@ -84,12 +84,16 @@ async def test_repeated_failures_lock_the_name_whether_or_not_it_exists(
     # Locked now: even the right password is refused, with the same words for both names.
     locked = await sign_in(graphql, "wang", county="130123")
     unknown = await sign_in(graphql, "nobody", county="130123")
-    assert locked == unknown == {
-        "__typename": "MutationError",
-        "code": "ACCOUNT_LOCKED",
-        "message": "登录失败次数过多，该账号已暂时锁定，请 1 分钟后再试",
-        "field": None,
-    }
+    assert (
+        locked
+        == unknown
+        == {
+            "__typename": "MutationError",
+            "code": "ACCOUNT_LOCKED",
+            "message": "登录失败次数过多，该账号已暂时锁定，请 1 分钟后再试",
+            "field": None,
+        }
+    )
 
 
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(
