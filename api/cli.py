@@ -7,6 +7,7 @@ one-way import flow, so nothing below it has to import `api`.
 import argparse
 import asyncio
 import contextlib
+import getpass
 import logging
 import signal
 import sys
@@ -22,7 +23,11 @@ from infra.db import Database, verify_app_role
 from infra.errors import DomainError
 from infra.observability import configure_logging, init_sentry
 from infra.settings import Settings, get_settings
-from tenants.service import create_tenant
+from policies.matrix import README_FILE as MATRIX_FILE
+from policies.matrix import write as write_matrix
+from services.identity.credentials import IdentityConfig
+from services.identity.service import create_platform_admin
+from tenants.service import create_tenant, enter_platform
 
 log = logging.getLogger("gongjian")
 
@@ -41,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     create = tenant_commands.add_parser("create", help="开通一个县（区）")
     create.add_argument("--county-code", required=True, help="6 位行政区划代码")
     create.add_argument("--name", required=True, help="县（区）名称")
+    admin = commands.add_parser("platform-admin", help="平台管理员")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    add_admin = admin_commands.add_parser(
+        "create", help="建立平台管理员账号（密码从标准输入读取，或交互输入）"
+    )
+    add_admin.add_argument("--username", required=True, help="账号")
+    add_admin.add_argument("--name", required=True, help="姓名")
+    policy = commands.add_parser("policy", help="授权策略")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    policy_commands.add_parser("matrix", help="由 policies/policy.csv 生成 policies/README.md")
     schema = commands.add_parser("schema", help="GraphQL 契约")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
     export = schema_commands.add_parser("export", help="导出 graphql/schema.graphql")
@@ -84,6 +99,40 @@ async def _create_tenant(settings: Settings, county_code: str, name: str) -> str
         provisioned.stop()
     print(f"已开通 {tenant.name}（{tenant.county_code}）", flush=True)
     return None
+
+
+async def _create_platform_admin(
+    settings: Settings, username: str, name: str, password: str
+) -> str | None:
+    provisioned = await _prepare(settings)
+    database = Database(provisioned.app_url)
+    try:
+        async with database.unit_of_work() as uow:
+            session = await uow.session()
+            await enter_platform(session)
+            await create_platform_admin(
+                session,
+                IdentityConfig.from_settings(settings),
+                username=username,
+                name=name,
+                password=password,
+            )
+    except DomainError as error:
+        return error.message
+    finally:
+        await database.dispose()
+        provisioned.stop()
+    print(f"已建立平台管理员 {username.strip().lower()}", flush=True)
+    return None
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            sys.exit("两次输入的密码不一致")
+        return password
+    return sys.stdin.readline().rstrip("\n")
 
 
 def up(settings: Settings, host: str, port: int) -> None:
@@ -137,6 +186,12 @@ def main(argv: list[str] | None = None) -> None:
         print("数据库结构已是最新版本", flush=True)
     elif args.command == "tenant":
         sys.exit(asyncio.run(_create_tenant(settings, args.county_code, args.name)))
+    elif args.command == "platform-admin":
+        password = _read_password()
+        sys.exit(asyncio.run(_create_platform_admin(settings, args.username, args.name, password)))
+    elif args.command == "policy":
+        write_matrix()
+        print(f"已写入 {MATRIX_FILE}", flush=True)
     elif args.command == "schema":
         args.output.write_text(build_schema(settings).as_str() + "\n", encoding="utf-8")
         print(f"已写入 {args.output}", flush=True)

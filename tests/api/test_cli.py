@@ -147,3 +147,33 @@ def test_tenant_create_opens_a_county_and_refuses_bad_codes(
         1,
         "县（区）代码应为 6 位数字，收到的是“13”",
     )
+
+
+def test_platform_admin_create_makes_an_account_and_refuses_weak_or_taken_names(
+    test_database: ClonedDatabase,
+) -> None:
+    environment = _environment(
+        DATABASE_URL=test_database.app_url.render_as_string(hide_password=False),
+        GONGJIAN_OWNER_DATABASE_URL=test_database.owner_url.render_as_string(hide_password=False),
+        GONGJIAN_PASSWORD_MEMORY_KIB="1024",
+    )
+
+    def create(username: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [GONGJIAN, "platform-admin", "create", "--username", username, "--name", "运维"],
+            env=environment,
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    made, weak = create("Ops", "Platform2026"), create("ops2", "short")
+    assert (made.returncode, made.stdout) == (0, "已建立平台管理员 ops\n")
+    assert (weak.returncode, weak.stderr.splitlines()[-1]) == (
+        1,
+        "密码应为 8 到 128 位，且同时包含字母和数字",
+    )
+    again = create("ops", "Platform2026")
+    assert (again.returncode, again.stderr.splitlines()[-1]) == (1, "账号 ops 已存在")
