@@ -121,7 +121,7 @@ class IdentityQuery:
         result = await grants.list_grants(
             await info.context.uow.session(), principal, page(first, after)
         )
-        return connection(result, RoleGrantType.from_model, lambda g: (g.id,))
+        return connection(result, RoleGrantType.from_model, lambda g: (g.scope_path, g.id))
 
     @strawberry.field(description="您有权查看的接口密钥")
     async def api_keys(

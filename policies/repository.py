@@ -54,4 +54,6 @@ async def for_users(session: AsyncSession, user_ids: list[UUID]) -> list[RoleGra
 
 
 async def page(session: AsyncSession, scope: ColumnElement[bool], page: Page) -> PageOf[RoleGrant]:
-    return await fetch_page(session, select(RoleGrant).where(scope), [RoleGrant.id], page)
+    # By place in the tree: a subtree is then one index range, read in order.
+    order = [RoleGrant.scope_path, RoleGrant.id]
+    return await fetch_page(session, select(RoleGrant).where(scope), order, page)
