@@ -67,7 +67,11 @@ async def add_user(
         for role, at in roles or []:
             session.add(
                 RoleGrant(
-                    tenant_id=tenant_id, user_id=user.id, role=role, node_id=at.id, scope_path=at.path
+                    tenant_id=tenant_id,
+                    user_id=user.id,
+                    role=role,
+                    node_id=at.id,
+                    scope_path=at.path,
                 )
             )
     return user
