@@ -48,7 +48,8 @@ async def test_grants_inside_scope_take_effect_at_once_and_outside_are_refused_a
     async def grant(headers: dict[str, str], role: str, node: Any) -> dict[str, Any]:
         variables = {"u": user_id, "r": role, "n": global_id("HierarchyNode", node.id)}
         body = await graphql(GRANT, variables, county=COUNTY, headers=headers)
-        result: dict[str, Any] = body["data"]["grantRole"]
+        data: Any = body["data"]
+        result: dict[str, Any] = data["grantRole"]
         return result
 
     before = await graphql(

@@ -229,5 +229,6 @@ async def test_the_depth_limit_refuses_a_query_nested_too_deep(
     for _ in range(settings.graphql_max_depth):
         nested = f"children {{ edges {{ node {{ {nested} }} }} }}"
     body = await graphql(f'{{ hierarchyNode(id: "x") {{ {nested} }} }}', county="130123")
-    [error] = body["errors"]  # type: ignore[misc]
+    errors: Any = body["errors"]
+    [error] = errors
     assert "exceeds maximum operation depth" in error["message"]
