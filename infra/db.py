@@ -57,6 +57,12 @@ def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\\` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def async_url(url: str | URL) -> URL:
     """The same URL with the asyncpg driver, whatever driver it named."""
     parsed = make_url(url)

@@ -7,7 +7,7 @@ operation ends, so they survive the rollback of the operation they refused.
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 from sqlalchemy import (
@@ -65,30 +65,38 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(Text)
 
 
+class Particulars(TypedDict, total=False):
+    """What an entry says besides its action, outcome and actor."""
+
+    node: tuple[int, str] | None
+    object_type: str | None
+    object_id: str | None
+    detail: dict[str, Any] | None
+    # Who tried, when there is no principal (the name a failed sign-in gave).
+    actor_name: str | None
+
+
 def _entry(
-    tenant_id: UUID,
+    session: AsyncSession,
     *,
     action: str,
     outcome: AuditOutcome,
     actor: Principal | None,
-    actor_name: str | None,
-    node: tuple[int, str] | None,
-    object_type: str | None,
-    object_id: str | None,
-    detail: dict[str, Any] | None,
+    particulars: Particulars,
 ) -> AuditEntry:
+    node = particulars.get("node")
     return AuditEntry(
-        tenant_id=tenant_id,
+        tenant_id=bound_tenant(session),
         actor_kind=actor.kind.value if actor else "anonymous",
         actor_id=str(actor.id) if actor else None,
-        actor_name=actor.name if actor else actor_name,
+        actor_name=actor.name if actor else particulars.get("actor_name"),
         action=action,
         outcome=outcome,
         node_id=node[0] if node else None,
         scope_path=node[1] if node else None,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail or {},
+        object_type=particulars.get("object_type"),
+        object_id=particulars.get("object_id"),
+        detail=particulars.get("detail") or {},
         client_address=client_address_var.get(),
         request_id=request_id_var.get(),
     )
@@ -99,24 +107,16 @@ async def record(
     *,
     action: str,
     actor: Principal | None,
-    node: tuple[int, str] | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    actor_name: str | None = None,
+    **particulars: Unpack[Particulars],
 ) -> None:
     """A successful action, in the action's own transaction."""
     session.add(
         _entry(
-            bound_tenant(session),
+            session,
             action=action,
             outcome=AuditOutcome.SUCCEEDED,
             actor=actor,
-            actor_name=actor_name,
-            node=node,
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail,
+            particulars=particulars,
         )
     )
     await session.flush()
@@ -128,24 +128,10 @@ def record_refusal(
     action: str,
     outcome: AuditOutcome,
     actor: Principal | None,
-    node: tuple[int, str] | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    actor_name: str | None = None,
+    **particulars: Unpack[Particulars],
 ) -> None:
     """A denial or failure, kept even though the operation is rolled back."""
-    entry = _entry(
-        bound_tenant(session),
-        action=action,
-        outcome=outcome,
-        actor=actor,
-        actor_name=actor_name,
-        node=node,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-    )
+    entry = _entry(session, action=action, outcome=outcome, actor=actor, particulars=particulars)
 
     async def write(alone: AsyncSession) -> None:
         alone.add(entry)

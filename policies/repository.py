@@ -20,17 +20,6 @@ async def grants_of(session: AsyncSession, user_id: UUID) -> tuple[Grant, ...]:
     return tuple(Grant(role=role, node_id=node_id, path=path) for role, node_id, path in rows)
 
 
-async def all_grants(session: AsyncSession) -> dict[str, tuple[Grant, ...]]:
-    """Every user's grants in the county, by casbin subject (a warm start)."""
-    grants: dict[str, list[Grant]] = {}
-    rows = await session.execute(
-        select(RoleGrant.user_id, RoleGrant.role, RoleGrant.node_id, RoleGrant.scope_path)
-    )
-    for user_id, role, node_id, path in rows:
-        grants.setdefault(f"user:{user_id}", []).append(Grant(role, node_id, path))
-    return {subject: tuple(held) for subject, held in grants.items()}
-
-
 async def get(session: AsyncSession, grant_id: int) -> RoleGrant | None:
     return await session.get(RoleGrant, (bound_tenant(session), grant_id))
 

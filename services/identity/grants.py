@@ -1,5 +1,7 @@
 """Granting and revoking roles at nodes."""
 
+from uuid import UUID
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.db import bound_tenant
@@ -57,12 +59,12 @@ def _check_may_grant(
 
 
 async def grant_role(
-    session: AsyncSession, principal: Principal, *, user_id: object, role: str, node_id: int
+    session: AsyncSession, principal: Principal, *, user_id: UUID, role: str, node_id: int
 ) -> RoleGrant:
     if role not in GRANTABLE_ROLES:
         raise InvalidRole(f"没有名为 {role} 的可授予角色", field="role")
     node = ref(await get_node(session, node_id))
-    user = await repository.get_user(session, user_id)  # type: ignore[arg-type]
+    user = await repository.get_user(session, user_id)
     if user is None:
         raise UserNotFound("未找到该用户", field="userId")
     _check_may_grant(session, principal, role, node, str(user.id))

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Table, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.db import bound_tenant
+from infra.db import bound_tenant, contains_pattern
 from infra.pagination import Page, PageOf, fetch_page
 from services.identity.models import ApiKey, SignInThrottle, User, UserSession
 
@@ -33,7 +33,7 @@ async def users(
 ) -> PageOf[User]:
     query = select(User).where(scope)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(search)
         query = query.where(User.name.ilike(pattern) | User.username.ilike(pattern))
     return await fetch_page(session, query, [User.username], page)
 

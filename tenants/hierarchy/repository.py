@@ -3,7 +3,7 @@
 from sqlalchemy import ColumnElement, Text, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.db import Base, bound_tenant
+from infra.db import Base, bound_tenant, contains_pattern
 from infra.pagination import Page, PageOf, fetch_page
 from policies.paths import FOLLOWS_NODE_MOVES, subtree_end
 from tenants.hierarchy.models import NODE_ID, Node
@@ -41,7 +41,7 @@ async def children(
 async def search(
     session: AsyncSession, text: str, scope: ColumnElement[bool], page: Page
 ) -> PageOf[Node]:
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains_pattern(text)
     query = select(Node).where(Node.name.ilike(pattern), scope)
     return await fetch_page(session, query, [Node.path, Node.id], page)
 
