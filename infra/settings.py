@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=64 * 1024, ge=8)
 
+    # Personal data (mobile and ID-card numbers) at rest: Fernet keys, comma-separated,
+    # the newest first (it seals; the others still open what they sealed, until
+    # `gongjian personal-data rotate` re-seals everything with the newest). Unset: a key
+    # kept in `data_dir/personal_data_keys`.
+    personal_data_keys: SecretStr | None = None
+    # Keys the keyed hash that finds a record by its number without opening it. It must
+    # stay the same for the life of the data. Unset: kept in `data_dir`.
+    personal_data_index_key: SecretStr | None = None
+
+    # The largest workbook (or CSV) an import accepts, refused before it is read.
+    import_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
     @property
     def embedded_postgres_dir(self) -> Path:
         return self.data_dir / "postgres"

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "policies.audit",
     "services.identity.models",
     "services.events.models",
+    "services.registry.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)
