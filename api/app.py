@@ -17,9 +17,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.context import COUNTY_HEADER, Context
 from api.schema import build_schema
+from api.uploads import UploadLimit
 from infra import migrate
 from infra.db import Database, libpq_url
 from infra.observability import RequestMiddleware
+from infra.personal_data import PersonalData
 from infra.settings import Settings
 from policies.listener import GrantListener
 from services.identity.credentials import IdentityConfig
@@ -32,10 +34,14 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.debug else None,
             allow_queries_via_get=False,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            # Workbook imports arrive as GraphQL multipart uploads (the size is checked
+            # before the body is read, by UploadLimit).
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.database = database
         self.identity = IdentityConfig.from_settings(settings)
+        self.personal = PersonalData.from_settings(settings)
 
     def encode_json(self, data: object) -> str:
         # Chinese as it is, not \\u escapes: readable and a third of the size.
@@ -48,6 +54,7 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             settings=self.settings,
             identity=self.identity,
+            personal=self.personal,
             uow=self.database.unit_of_work(),
             county_code=request.headers.get(COUNTY_HEADER),
         )
@@ -103,5 +110,6 @@ def create_app(settings: Settings, database: Database) -> Starlette:
 
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
+    app.add_middleware(UploadLimit, max_bytes=settings.import_max_bytes)
     app.add_middleware(RequestMiddleware, known_paths=known_paths)
     return app

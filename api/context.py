@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 from api.loaders import Loaders
 from infra.db import UnitOfWork
 from infra.observability import tag_tenant
+from infra.personal_data import PersonalData
 from infra.settings import Settings
 from policies.errors import Unauthenticated
 from policies.principal import Principal
@@ -27,6 +28,7 @@ class Context:
     request: HTTPConnection
     settings: Settings
     identity: IdentityConfig
+    personal: PersonalData
     uow: UnitOfWork
     county_code: str | None
     loaders: Loaders = field(init=False)

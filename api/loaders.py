@@ -9,6 +9,8 @@ from policies import repository as grants
 from policies.models import RoleGrant
 from services.identity import repository as identity
 from services.identity.models import User
+from services.registry import repository as registry
+from services.registry.models import Unit
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.models import Node
 
@@ -19,6 +21,7 @@ class Loaders:
         self.node = DataLoader[int, Node | None](self._load_nodes)
         self.user = DataLoader[UUID, User | None](self._load_users)
         self.grants_of_user = DataLoader[UUID, list[RoleGrant]](self._load_grants)
+        self.unit = DataLoader[int, Unit | None](self._load_units)
 
     async def _load_nodes(self, ids: list[int]) -> list[Node | None]:
         found = await hierarchy.get_many(await self._uow.session(), ids)
@@ -34,3 +37,7 @@ class Loaders:
         for row in rows:
             by_user.setdefault(row.user_id, []).append(row)
         return [by_user.get(i, []) for i in user_ids]
+
+    async def _load_units(self, ids: list[int]) -> list[Unit | None]:
+        found = await registry.units_by_id(await self._uow.session(), ids)
+        return [found.get(i) for i in ids]

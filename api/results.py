@@ -8,8 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 # Every module defining domain errors, so the code enum below names them all.
+import services.identity.errors
+import services.registry.errors  # noqa: F401
 import tenants.errors
-import tenants.hierarchy.errors  # noqa: F401
+import tenants.hierarchy.errors
+import tenants.rules.errors  # noqa: F401
 from infra.errors import DomainError
 from policies.errors import Unauthenticated
 

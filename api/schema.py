@@ -20,6 +20,9 @@ from api.context import Context
 from api.errors import ErrorPresentation
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
+from api.registry import RegistryMutation, RegistryQuery
+from api.rules import RulesMutation, RulesQuery
+from api.tenants import TenantMutation, TenantQuery
 from api.types.tenant import TenantType
 from api.unit_of_work import UnitOfWorkExtension
 from infra.settings import Settings
@@ -30,7 +33,7 @@ async def resolve_tenant(info: Info[Context, None]) -> TenantType:
 
 
 @strawberry.type(description="查询")
-class Query(HierarchyQuery, IdentityQuery):
+class Query(HierarchyQuery, IdentityQuery, RegistryQuery, TenantQuery, RulesQuery):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
         description="本次请求所在的县（区），由请求头 X-County-Code 指明",
@@ -38,7 +41,9 @@ class Query(HierarchyQuery, IdentityQuery):
 
 
 @strawberry.type(description="变更")
-class Mutation(HierarchyMutation, IdentityMutation):
+class Mutation(
+    HierarchyMutation, IdentityMutation, RegistryMutation, TenantMutation, RulesMutation
+):
     pass
 
 

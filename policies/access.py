@@ -75,11 +75,12 @@ def require(
     *,
     resource: str,
     action: str,
-    node: tuple[int, str],
+    node: tuple[int, str] | None,
     object_id: str | None = None,
 ) -> None:
-    """Refuse (and audit the refusal) unless the principal may act at `node` (id, path)."""
-    if may(principal, node[1], resource, action):
+    """Refuse (and audit the refusal) unless the principal may act at `node` (id, path).
+    No node means the platform itself (counties): only platform admins act there."""
+    if may(principal, node[1] if node else "", resource, action):
         return
     audit.record_refusal(
         session,

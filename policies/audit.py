@@ -131,8 +131,34 @@ def record_refusal(
     **particulars: Unpack[Particulars],
 ) -> None:
     """A denial or failure, kept even though the operation is rolled back."""
-    entry = _entry(session, action=action, outcome=outcome, actor=actor, particulars=particulars)
+    _write_regardless(
+        _entry(session, action=action, outcome=outcome, actor=actor, particulars=particulars),
+        session,
+    )
 
+
+def record_disclosure(
+    session: AsyncSession,
+    *,
+    action: str,
+    actor: Principal | None,
+    **particulars: Unpack[Particulars],
+) -> None:
+    """Personal data shown in clear: kept whatever becomes of the request that read it
+    (the data may have left even if the request then failed)."""
+    _write_regardless(
+        _entry(
+            session,
+            action=action,
+            outcome=AuditOutcome.SUCCEEDED,
+            actor=actor,
+            particulars=particulars,
+        ),
+        session,
+    )
+
+
+def _write_regardless(entry: AuditEntry, session: AsyncSession) -> None:
     async def write(alone: AsyncSession) -> None:
         alone.add(entry)
 

@@ -25,3 +25,7 @@ class InvalidTenantName(InvalidInput):
 
 class CountyCodeTaken(DomainError):
     code = "COUNTY_CODE_TAKEN"
+
+
+class TenantStatusRefused(DomainError):
+    code = "TENANT_STATUS_REFUSED"

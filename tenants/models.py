@@ -40,6 +40,9 @@ class Tenant(Base):
         ),
         server_default=TenantStatus.ACTIVE.value,
     )
+    # Why it was last suspended or archived, and when its status last changed.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -1,10 +1,14 @@
 """Which county a request works in, and creating counties."""
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.db import bind_tenant
+from infra.pagination import Page, PageOf
+from policies import access, audit
+from policies.principal import Principal
 from tenants import repository
 from tenants.errors import (
     CountyCodeTaken,
@@ -12,6 +16,7 @@ from tenants.errors import (
     InvalidTenantName,
     TenantArchived,
     TenantNotFound,
+    TenantStatusRefused,
     TenantSuspended,
 )
 from tenants.hierarchy.service import create_root
@@ -20,6 +25,29 @@ from tenants.models import PLATFORM_TENANT_ID, Tenant, TenantStatus
 # Province codes start at 11, so no county code starts with 0 (000000 is the platform).
 COUNTY_CODE = re.compile(r"^[1-9][0-9]{5}$")
 NAME_MAX_LENGTH = 64
+REASON_MAX_LENGTH = 200
+STATUS_NAMES = {
+    TenantStatus.ACTIVE: "使用中",
+    TenantStatus.SUSPENDED: "已暂停",
+    TenantStatus.ARCHIVED: "已归档",
+}
+# Where each step may start from; archiving is final (the data is kept, read-only to ops).
+CHANGES_FROM = {
+    "suspend": (TenantStatus.ACTIVE,),
+    "resume": (TenantStatus.SUSPENDED,),
+    "archive": (TenantStatus.ACTIVE, TenantStatus.SUSPENDED),
+}
+CHANGES_TO = {
+    "suspend": TenantStatus.SUSPENDED,
+    "resume": TenantStatus.ACTIVE,
+    "archive": TenantStatus.ARCHIVED,
+}
+CHANGE_NAMES = {"suspend": "暂停", "resume": "恢复", "archive": "归档"}
+CHANGE_ACTIONS = {
+    "suspend": "tenant.suspended",
+    "resume": "tenant.resumed",
+    "archive": "tenant.archived",
+}
 
 
 def validate_county_code(county_code: str) -> str:
@@ -68,3 +96,70 @@ async def create_tenant(session: AsyncSession, *, county_code: str, name: str) -
 async def enter_platform(session: AsyncSession) -> None:
     """Bind this transaction to the platform's own realm (platform admins)."""
     await bind_tenant(session, PLATFORM_TENANT_ID)
+
+
+async def list_tenants(
+    session: AsyncSession,
+    principal: Principal,
+    page: Page,
+    *,
+    status: TenantStatus | None = None,
+) -> PageOf[Tenant]:
+    """The counties on the platform (not the platform's own realm), by county code."""
+    access.require(session, principal, resource="tenant", action="read", node=None)
+    return await repository.page(session, page, status=status)
+
+
+async def find_tenant(session: AsyncSession, principal: Principal, county_code: str) -> Tenant:
+    access.require(session, principal, resource="tenant", action="read", node=None)
+    code = validate_county_code(county_code)
+    tenant = await repository.by_county_code(session, code, for_update=False)
+    if tenant is None:
+        raise TenantNotFound(f"未找到县（区）代码为 {code} 的县（区）", field="countyCode")
+    return tenant
+
+
+async def change_status(
+    session: AsyncSession,
+    principal: Principal,
+    county_code: str,
+    change: str,
+    *,
+    reason: str | None = None,
+) -> Tenant:
+    """Suspend, resume or archive a county. Its data stays whole whatever its status;
+    while it is not active every request to it is refused with the reason."""
+    access.require(session, principal, resource="tenant", action=change, node=None)
+    code = validate_county_code(county_code)
+    tenant = await repository.by_county_code(session, code, for_update=True)
+    if tenant is None:
+        raise TenantNotFound(f"未找到县（区）代码为 {code} 的县（区）", field="countyCode")
+    if tenant.status not in CHANGES_FROM[change]:
+        raise TenantStatusRefused(
+            f"{tenant.name}当前{STATUS_NAMES[tenant.status]}，不能{CHANGE_NAMES[change]}",
+            field="countyCode",
+        )
+    cleaned = (reason or "").strip()
+    if change != "resume" and not cleaned:
+        raise TenantStatusRefused(f"{CHANGE_NAMES[change]}须说明原因", field="reason")
+    if len(cleaned) > REASON_MAX_LENGTH:
+        raise TenantStatusRefused(f"原因不超过 {REASON_MAX_LENGTH} 个字", field="reason")
+    before = tenant.status
+    tenant.status = CHANGES_TO[change]
+    tenant.status_reason = cleaned or None
+    tenant.status_changed_at = datetime.now(UTC)
+    await session.flush()
+    await audit.record(
+        session,
+        action=CHANGE_ACTIONS[change],
+        actor=principal,
+        object_type="tenant",
+        object_id=tenant.county_code,
+        detail={
+            "name": tenant.name,
+            "from": before.value,
+            "to": tenant.status.value,
+            "reason": cleaned or None,
+        },
+    )
+    return tenant

@@ -66,3 +66,11 @@ class HierarchyNodeType(relay.Node):
         node = await service.get_node(session, self.id)
         result = await service.children(session, principal, node, page(first, after))
         return connection(result, HierarchyNodeType.from_model, lambda n: (n.name, n.id))
+
+
+async def load_node(info: Info[Context, None], node_id: int | None) -> HierarchyNodeType | None:
+    """A node by id through the request's loader (None for none)."""
+    if node_id is None:
+        return None
+    node = await info.context.loaders.node.load(node_id)
+    return None if node is None else HierarchyNodeType.from_model(node)

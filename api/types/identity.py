@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
-from api.types.hierarchy import HierarchyNodeType
+from api.types.hierarchy import HierarchyNodeType, load_node
 from policies.audit import AuditEntry, AuditOutcome
 from policies.models import RoleGrant
 from policies.principal import Grant, PrincipalKind
@@ -29,13 +29,6 @@ PrincipalKindType = strawberry.enum(
 AuditOutcomeType = strawberry.enum(
     AuditOutcome, name="AuditOutcome", description="结果：成功、被拒绝或失败"
 )
-
-
-async def load_node(info: Info[Context, None], node_id: int | None) -> HierarchyNodeType | None:
-    if node_id is None:
-        return None
-    node = await info.context.loaders.node.load(node_id)
-    return None if node is None else HierarchyNodeType.from_model(node)
 
 
 @strawberry.type(name="RoleGrant", description="在某节点授予某用户的角色（含该节点以下）")

@@ -14,6 +14,7 @@ from infra.db import Base, async_url
 MODEL_MODULES = (
     "tenants.models",
     "tenants.hierarchy.models",
+    "tenants.rules.models",
     "policies.models",
     "policies.audit",
     "services.identity.models",

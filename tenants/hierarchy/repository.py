@@ -19,6 +19,11 @@ async def get(session: AsyncSession, node_id: int) -> Node | None:
     return await session.get(Node, (bound_tenant(session), node_id))
 
 
+async def root(session: AsyncSession) -> Node:
+    """The county's own node (there is exactly one)."""
+    return (await session.execute(select(Node).where(Node.parent_id.is_(None)))).scalar_one()
+
+
 async def get_many(session: AsyncSession, node_ids: list[int]) -> dict[int, Node]:
     if not node_ids:
         return {}

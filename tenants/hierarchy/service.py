@@ -66,6 +66,11 @@ async def get_node(session: AsyncSession, node_id: int) -> Node:
     return node
 
 
+async def root(session: AsyncSession) -> Node:
+    """The county's own node."""
+    return await repository.root(session)
+
+
 async def read_node(session: AsyncSession, principal: Principal, node_id: int) -> Node:
     node = await get_node(session, node_id)
     access.require(session, principal, resource="node", action="read", node=ref(node))

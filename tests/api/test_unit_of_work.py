@@ -11,6 +11,7 @@ from api.errors import ErrorPresentation
 from api.unit_of_work import UnitOfWorkExtension
 from infra.db import Database
 from infra.errors import DomainError
+from infra.personal_data import PersonalData
 from infra.settings import Settings
 from services.events.models import Event
 from services.events.service import record_event
@@ -52,6 +53,7 @@ async def _claim(db: Database, settings: Settings, county: str, outcome: str) ->
         request=Request({"type": "http", "headers": []}),
         settings=settings,
         identity=IdentityConfig.from_settings(settings),
+        personal=PersonalData.from_settings(settings),
         uow=db.unit_of_work(),
         county_code=county,
     )
