@@ -20,6 +20,7 @@ from api.context import Context
 from api.errors import ErrorPresentation
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
+from api.onboarding import OnboardingMutation, OnboardingQuery
 from api.registry import RegistryMutation, RegistryQuery
 from api.rules import RulesMutation, RulesQuery
 from api.tenants import TenantMutation, TenantQuery
@@ -33,7 +34,7 @@ async def resolve_tenant(info: Info[Context, None]) -> TenantType:
 
 
 @strawberry.type(description="查询")
-class Query(HierarchyQuery, IdentityQuery, RegistryQuery, TenantQuery, RulesQuery):
+class Query(OnboardingQuery, HierarchyQuery, IdentityQuery, RegistryQuery, TenantQuery, RulesQuery):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
         description="本次请求所在的县（区），由请求头 X-County-Code 指明",
@@ -42,7 +43,12 @@ class Query(HierarchyQuery, IdentityQuery, RegistryQuery, TenantQuery, RulesQuer
 
 @strawberry.type(description="变更")
 class Mutation(
-    HierarchyMutation, IdentityMutation, RegistryMutation, TenantMutation, RulesMutation
+    OnboardingMutation,
+    HierarchyMutation,
+    IdentityMutation,
+    RegistryMutation,
+    TenantMutation,
+    RulesMutation,
 ):
     pass
 

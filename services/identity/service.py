@@ -248,7 +248,7 @@ async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal
     )
 
 
-def _check_account(username: str, name: str, password: str) -> tuple[str, str]:
+def check_account(username: str, name: str, password: str) -> tuple[str, str]:
     clean_username = normalize_username(username)
     if not USERNAME.match(clean_username):
         raise InvalidUsername(
@@ -279,7 +279,7 @@ async def _add_user(
     password: str,
     node: tuple[int, str] | None,
 ) -> User:
-    clean_username, clean_name = _check_account(username, name, password)
+    clean_username, clean_name = check_account(username, name, password)
     if await repository.user_by_username(session, clean_username) is not None:
         raise UsernameTaken(f"账号 {clean_username} 已存在", field="username")
     user = User(

@@ -19,6 +19,17 @@ async def get(session: AsyncSession, node_id: int) -> Node | None:
     return await session.get(Node, (bound_tenant(session), node_id))
 
 
+async def next_ids(session: AsyncSession, count: int) -> list[int]:
+    """`count` new node ids in one round trip."""
+    query = select(NODE_ID.next_value()).select_from(func.generate_series(1, count))
+    return [int(i) for i in await session.scalars(query)]
+
+
+async def every_node(session: AsyncSession) -> list[Node]:
+    """The county's whole tree (a few thousand rows at most)."""
+    return list(await session.scalars(select(Node).order_by(Node.path)))
+
+
 async def root(session: AsyncSession) -> Node:
     """The county's own node (there is exactly one)."""
     return (await session.execute(select(Node).where(Node.parent_id.is_(None)))).scalar_one()

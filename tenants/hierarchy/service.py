@@ -109,11 +109,9 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-async def _check_code(
-    session: AsyncSession, code: str | None, kind: NodeKind, parent: Node, node_id: int | None
-) -> str | None:
-    if code is None or not code.strip():
-        return None
+def check_code_shape(code: str, kind: NodeKind, parent: Node) -> str:
+    """A node's code as the division rules want it: official 12-digit codes for townships
+    and communities (inside their parent's), short local codes below."""
     code = code.strip()
     if kind in (NodeKind.TOWNSHIP, NodeKind.COMMUNITY):
         level = KIND_NAMES[kind]
@@ -134,13 +132,23 @@ async def _check_code(
             )
     elif not LOCAL_CODE.match(code):
         raise InvalidNode("编码只能由字母、数字和连字符组成，且不超过 32 位", field="code")
+    return code
+
+
+async def _check_code(
+    session: AsyncSession, code: str | None, kind: NodeKind, parent: Node, node_id: int | None
+) -> str | None:
+    if code is None or not code.strip():
+        return None
+    code = check_code_shape(code, kind, parent)
     owner = await repository.code_owner(session, code)
     if owner is not None and owner != node_id:
         raise NodeCodeTaken(f"代码 {code} 已被本县（区）的另一个节点使用", field="code")
     return code
 
 
-def _check_parent(kind: NodeKind, parent: Node) -> None:
+def check_parent(kind: NodeKind, parent: Node) -> None:
+    """Whether a node of `kind` may sit under `parent`."""
     allowed = PARENT_KINDS.get(kind)
     if allowed is None:
         raise InvalidNode("县（区）节点随县（区）开通而建立，不能另行添加", field="kind")
@@ -165,7 +173,7 @@ async def create_node(
 ) -> Node:
     parent = await get_node(session, parent_id)
     access.require(session, principal, resource="node", action="create", node=ref(parent))
-    _check_parent(kind, parent)
+    check_parent(kind, parent)
     cleaned_name = _clean_name(name)
     cleaned_code = await _check_code(session, code, kind, parent, None)
     node_id = await repository.next_id(session)
@@ -237,7 +245,7 @@ async def move_node(
         raise NodeMoveRefused(
             f"不能把“{node.name}”移到它自己或它的下级“{new_parent.name}”之下", field="parentId"
         )
-    _check_parent(node.kind, new_parent)
+    check_parent(node.kind, new_parent)
     if node.code and new_parent.code:
         await _check_code(session, node.code, node.kind, new_parent, node.id)
     old_path, new_path = node.path, child_path(new_parent.path, node.id)

@@ -1,8 +1,8 @@
-"""A county's rules as plain data, and the arithmetic later periods are judged by.
+"""A county's rules as plain data, and the checks that keep them sensible.
 
 Counties differ, so none of this is code: each county stores versions of these rules with
 an effective date (tenants/rules/models.py) and a period is judged by the version in force
-then. `Rules()` is the platform's default.
+then. `Rules()` is the platform's default; tenants/rules/hours.py applies them to hours.
 """
 
 import enum
