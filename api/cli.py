@@ -11,11 +11,19 @@ import getpass
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 
 from api.app import create_app
+from api.onboarding_commands import (
+    import_paths,
+    print_report,
+    reseal_personal_data,
+    seed_demo,
+)
 from api.schema import build_schema
 from infra import migrate
 from infra.bootstrap import Provisioned, provision
@@ -27,9 +35,13 @@ from policies.matrix import README_FILE as MATRIX_FILE
 from policies.matrix import write as write_matrix
 from services.identity.credentials import IdentityConfig
 from services.identity.service import create_platform_admin
+from services.onboarding.report import ImportReport
+from services.onboarding.workbook import write_template
 from tenants.service import create_tenant, enter_platform
 
 log = logging.getLogger("gongjian")
+
+T = TypeVar("T")
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graphql"
 
@@ -40,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="运行平台（未设置 DATABASE_URL 时使用内嵌 PostgreSQL）")
     up.add_argument("--host", help="监听地址（默认 GONGJIAN_HOST 或 127.0.0.1）")
     up.add_argument("--port", type=int, help="监听端口（默认 GONGJIAN_PORT 或 8000）")
+    up.add_argument(
+        "--demo", action="store_true", help="没有演示县时先建立演示县（正定县），并打印登录信息"
+    )
+    commands.add_parser("demo", help="建立（或按同一数据重新导入）演示县，并打印登录信息")
+    template = commands.add_parser("template", help="写出数据导入模板（.xlsx）")
+    template.add_argument("file", type=Path, help="写到哪个文件，如 模板.xlsx")
+    importing = commands.add_parser(
+        "import", help="导入县（区）数据：一个 .xlsx 工作簿，或每表一个 CSV 文件"
+    )
+    importing.add_argument("county_code", help="县（区）代码（6 位）")
+    importing.add_argument("files", type=Path, nargs="+", help="工作簿或 CSV 文件")
+    importing.add_argument("--dry-run", action="store_true", help="只检查，不保存")
     commands.add_parser("migrate", help="把数据库结构升级到最新版本")
     tenant = commands.add_parser("tenant", help="县（区）")
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
@@ -53,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_admin.add_argument("--username", required=True, help="账号")
     add_admin.add_argument("--name", required=True, help="姓名")
+    personal = commands.add_parser("personal-data", help="个人信息（手机号、身份证号）")
+    personal_commands = personal.add_subparsers(dest="personal_command", required=True)
+    personal_commands.add_parser(
+        "rotate",
+        help="用 GONGJIAN_PERSONAL_DATA_KEYS 的第一个密钥重新加密全部个人信息（之后可删去旧密钥）",
+    )
     policy = commands.add_parser("policy", help="授权策略")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     policy_commands.add_parser("matrix", help="由 policies/policy.csv 生成 policies/README.md")
@@ -135,8 +165,46 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def up(settings: Settings, host: str, port: int) -> None:
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on a provisioned, migrated database, then stop it."""
+    provisioned = await _prepare(settings)
+    database = Database(provisioned.app_url)
+    try:
+        return await work(database)
+    finally:
+        await database.dispose()
+        provisioned.stop()
+
+
+def _import(settings: Settings, county_code: str, paths: list[Path], dry_run: bool) -> None:
+    for path in paths:
+        if not path.is_file():
+            sys.exit(f"找不到文件 {path}")
+        if path.stat().st_size > settings.import_max_bytes:
+            sys.exit(f"{path} 过大：不能超过 {settings.import_max_bytes // 2**20} MB")
+
+    async def work(database: Database) -> ImportReport:
+        return await import_paths(database, settings, county_code, paths, dry_run=dry_run)
+
+    try:
+        report = asyncio.run(_with_database(settings, work))
+    except DomainError as error:
+        sys.exit(error.message)
+    print_report(report)
+    if report.problem_count:
+        sys.exit(1)
+
+
+def _demo(settings: Settings, *, only_if_missing: bool) -> str:
+    async def work(database: Database) -> str:
+        return await seed_demo(database, settings, only_if_missing=only_if_missing)
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def up(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
     init_sentry(settings)
+    signed_in = _demo(settings, only_if_missing=True) if demo else None
     provisioned = asyncio.run(_prepare(settings))
     try:
         database = Database(
@@ -161,6 +229,8 @@ def up(settings: Settings, host: str, port: int) -> None:
                 await asyncio.sleep(0.05)
             if server.started:
                 print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
+                if signed_in:
+                    print(signed_in, flush=True)
             await serving
 
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal.
@@ -177,7 +247,14 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
     if args.command == "up":
-        up(settings, args.host or settings.host, args.port or settings.port)
+        up(settings, args.host or settings.host, args.port or settings.port, demo=args.demo)
+    elif args.command == "demo":
+        print(_demo(settings, only_if_missing=False), flush=True)
+    elif args.command == "template":
+        write_template(str(args.file))
+        print(f"已写入 {args.file}", flush=True)
+    elif args.command == "import":
+        _import(settings, args.county_code, args.files, args.dry_run)
     elif args.command == "migrate":
         provisioned = asyncio.run(_prepare(settings))
         provisioned.stop()
@@ -189,6 +266,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "platform-admin":
         password = _read_password()
         sys.exit(asyncio.run(_create_platform_admin(settings, args.username, args.name, password)))
+    elif args.command == "personal-data":
+
+        async def reseal(database: Database) -> list[str]:
+            return await reseal_personal_data(database, settings)
+
+        print("\n".join(asyncio.run(_with_database(settings, reseal))), flush=True)
     elif args.command == "policy":
         write_matrix()
         print(f"已写入 {MATRIX_FILE}", flush=True)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import LargeBinary
+from sqlalchemy import LargeBinary, Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import MappedColumn, mapped_column
 
+from infra.db import Base
 from infra.secrets import personal_data_index_key, personal_data_keys
 from infra.settings import Settings
 
@@ -81,3 +83,34 @@ def mask_name(name: str) -> str:
         return name
     family = 2 if len(name) >= 4 else 1
     return name[:family] + "*" * (len(name) - family)
+
+
+async def reseal_tenant(session: AsyncSession, personal: PersonalData) -> int:
+    """Seal every personal value of the session's tenant again with the newest key (after
+    a new key was put first): the older keys can then be dropped. Returns values resealed."""
+    resealed = 0
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        if not isinstance(table, Table):
+            continue
+        sealed = [c for c in table.columns if c.info.get(SEALED)]
+        if not sealed:
+            continue
+        keys = list(table.primary_key.columns)
+        rows = await session.stream(select(*keys, *sealed).execution_options(yield_per=1000))
+        async for batch in rows.partitions():
+            changes = []
+            for row in batch:
+                values = dict(zip([c.name for c in (*keys, *sealed)], row, strict=True))
+                for column in sealed:
+                    if values[column.name] is not None:
+                        values[column.name] = personal.reseal(values[column.name])
+                        resealed += 1
+                changes.append({f"k_{k}": v for k, v in values.items()})
+            statement = (
+                table.update()
+                .where(*(key == bindparam(f"k_{key.name}") for key in keys))
+                .values({c.name: bindparam(f"k_{c.name}") for c in sealed})
+            )
+            await session.execute(statement, changes)
+    return resealed

@@ -1,5 +1,7 @@
 """Every query on the tenants table."""
 
+from uuid import UUID
+
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,3 +40,9 @@ async def page(
     if status is not None:
         query = query.where(Tenant.status == status)
     return await fetch_page(session, query, [Tenant.county_code], page)
+
+
+async def all_ids(session: AsyncSession) -> list[tuple[str, UUID]]:
+    """Every realm's name and id (the platform's own included)."""
+    rows = await session.execute(select(Tenant.name, Tenant.id).order_by(Tenant.county_code))
+    return [(name, tenant_id) for name, tenant_id in rows]

@@ -144,21 +144,22 @@ async def import_members(run: ImportRun, rows: SheetRows) -> None:
         drafts: list[_MemberDraft] = []
         for number, row in batch:
             reader = RowReader(run.report, rows, number, row)
-            mobile = reader.cell("mobile", fields.mobile)
-            id_card = reader.cell("id_card", fields.id_card)
+            # Read in the columns' order, so problems are listed as the row reads.
             values: dict[str, Any] = {
                 "name": reader.cell("name", fields.person_name),
                 "gender": reader.cell("gender", fields.gender),
-                "joined_party_on": reader.cell(
-                    "joined_party_on", lambda v: fields.joining_date(v, day)
-                ),
-                "skills": reader.cell("skills", fields.skills),
             }
+            mobile = reader.cell("mobile", fields.mobile)
+            id_card = reader.cell("id_card", fields.id_card)
+            values["joined_party_on"] = reader.cell(
+                "joined_party_on", lambda v: fields.joining_date(v, day)
+            )
             unit_code = reader.cell("unit_credit_code", fields.credit_code)
             unit = units.get(unit_code) if unit_code else None
             if unit_code and unit is None and unit_code not in run.planned_units:
                 reader.problem("unit_credit_code", f"{unit_code} 在单位表和系统中都找不到")
             node = await _node(run, reader, "residence_code", RESIDENCE_KINDS)
+            values["skills"] = reader.cell("skills", fields.skills)
             if mobile is not None:
                 values["mobile_index"] = mobile_index = personal.index(mobile)
                 if mobile_index in seen_mobile:

@@ -5,7 +5,7 @@ a dry run or any problem it must roll back (the rows were written to be checked 
 database too, and counted, then are all undone).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +36,7 @@ async def import_workbook(
     principal: Principal,
     personal: PersonalData,
     identity: IdentityConfig,
-    files: list[tuple[str, IO[bytes]]],
+    files: Sequence[tuple[str, IO[bytes]]],
     *,
     dry_run: bool,
 ) -> ImportReport:
@@ -54,6 +54,9 @@ async def import_workbook(
             report.problem(item.sheet.name, 1, column, message)
         if not item.header_problems:
             await IMPORTERS[item.sheet.key](run, item)
+            counts = report.sheet(item.sheet.name)
+            if not counts.created + counts.updated + counts.unchanged:
+                del report.counts[item.sheet.name]  # an empty sheet (as in the template)
     detail = {
         "files": [name for name, _ in files],
         "dry_run": dry_run,

@@ -9,7 +9,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import IO, Any
@@ -220,13 +220,13 @@ def _csv_text(file: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(file, encoding=encoding, errors="strict", newline="")
 
 
-def read_sources(files: list[tuple[str, IO[bytes]]]) -> Iterator[SheetRows | tuple[str, str]]:
+def read_sources(files: Sequence[tuple[str, IO[bytes]]]) -> Iterator[SheetRows | tuple[str, str]]:
     """Each known sheet of the files, in the order the import needs them (divisions,
     units, members, accounts); a problem with a file or sheet as (where, reason)."""
     found: dict[str, SheetRows] = {}
     workbooks: list[Any] = []
     for filename, file in files:
-        head = file.read(8)
+        head = file.read(512)
         file.seek(0)
         try:
             kind = _kind_of(head)
