@@ -31,7 +31,8 @@ STATUS_NAMES = {
     TenantStatus.SUSPENDED: "已暂停",
     TenantStatus.ARCHIVED: "已归档",
 }
-# Where each step may start from; archiving is final (the data is kept, read-only to ops).
+# Where each step may start from; archiving is final (the data stays in the database, and
+# no request reaches it any more).
 CHANGES_FROM = {
     "suspend": (TenantStatus.ACTIVE,),
     "resume": (TenantStatus.SUSPENDED,),
@@ -149,6 +150,10 @@ async def change_status(
     tenant.status_reason = cleaned or None
     tenant.status_changed_at = datetime.now(UTC)
     await session.flush()
+    # Told in the platform's own log, where platform admins read it whichever county the
+    # request named (a suspended county's own log cannot be opened).
+    bound = session.info.get("tenant_id")
+    await enter_platform(session)
     await audit.record(
         session,
         action=CHANGE_ACTIONS[change],
@@ -162,4 +167,6 @@ async def change_status(
             "reason": cleaned or None,
         },
     )
+    if bound is not None:
+        await bind_tenant(session, bound)
     return tenant

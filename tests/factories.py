@@ -79,3 +79,75 @@ async def add_user(
 
 async def add_platform_admin(db: Database, settings: Settings, username: str = "admin") -> User:
     return await add_user(db, settings, PLATFORM_TENANT_ID, username)
+
+
+# The registers: units and members written straight to the database, their personal
+# numbers sealed with the deployment's keys as the app seals them.
+from infra.personal_data import PersonalData  # noqa: E402
+from services.registry.models import (  # noqa: E402
+    Gender,
+    Member,
+    PartyOrgType,
+    RegistryStatus,
+    Unit,
+    UnitKind,
+)
+
+
+async def add_unit(
+    db: Database,
+    community: Node,
+    name: str,
+    credit_code: str,
+    *,
+    kind: UnitKind = UnitKind.STATE_ENTERPRISE,
+    party_org_type: PartyOrgType = PartyOrgType.BRANCH,
+    status: RegistryStatus = RegistryStatus.ACTIVE,
+) -> Unit:
+    async with db.tenant_session(community.tenant_id) as session:
+        unit = Unit(
+            tenant_id=community.tenant_id,
+            name=name,
+            kind=kind,
+            credit_code=credit_code,
+            party_org_type=party_org_type,
+            node_id=community.id,
+            scope_path=community.path,
+            status=status,
+        )
+        session.add(unit)
+        await session.flush()
+    return unit
+
+
+async def add_member(
+    db: Database,
+    settings: Settings,
+    residence: Node,
+    unit: Unit,
+    name: str,
+    mobile: str,
+    *,
+    id_card: str | None = None,
+    gender: Gender = Gender.MALE,
+    status: RegistryStatus = RegistryStatus.ACTIVE,
+) -> Member:
+    personal = PersonalData.from_settings(settings)
+    async with db.tenant_session(residence.tenant_id) as session:
+        member = Member(
+            tenant_id=residence.tenant_id,
+            name=name,
+            gender=gender,
+            mobile_sealed=personal.seal(mobile),
+            mobile_index=personal.index(mobile),
+            id_card_sealed=personal.seal(id_card) if id_card else None,
+            id_card_index=personal.index(id_card) if id_card else None,
+            unit_id=unit.id,
+            node_id=residence.id,
+            scope_path=residence.path,
+            skills=[],
+            status=status,
+        )
+        session.add(member)
+        await session.flush()
+    return member

@@ -102,7 +102,9 @@ def _number(value: object, what: str) -> str:
 
 
 def credit_code(value: object) -> str:
-    raw = text(value)
+    raw = _number(value, "代码")
+    if isinstance(value, int):
+        raise FieldProblem("被表格当作数值保存，代码可能已失真：请把该列设为文本格式后重新填写")
     if not raw:
         raise FieldProblem("不能为空")
     try:

@@ -7,7 +7,7 @@ clear read is written to the audit log.
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from services.registry.errors import (
     MobileTaken,
 )
 from services.registry.models import Member, RegistryStatus
+from services.registry.numbers import BadNumber, check_id_card, check_mobile
 from services.registry.repository import MemberFilter
 from services.registry.units import get_unit
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
@@ -87,14 +88,21 @@ def joining_date(value: object) -> date | None:
     return fields.joining_date(value, today())
 
 
-async def _check_numbers_free(session: AsyncSession, member: Member) -> None:
+async def _check_numbers_free(
+    session: AsyncSession, principal: Principal, member: Member
+) -> None:
+    """Refuse numbers another member holds (named only to whoever may see that member)."""
     ids = [member.id_card_index] if member.id_card_index else []
-    for other in await repository.members_by_index(session, [member.mobile_index], ids):
+    with session.no_autoflush:
+        holders = await repository.members_by_index(session, [member.mobile_index], ids)
+    for other in holders:
         if other.id == member.id:
             continue
+        visible = access.may(principal, other.scope_path, "member", "read")
+        holder = f"党员“{other.name}”" if visible else "另一名党员"
         if other.mobile_index == member.mobile_index:
-            raise MobileTaken(f"该手机号已登记为党员“{other.name}”的号码", field="mobile")
-        raise IdCardTaken(f"该身份证号已登记为党员“{other.name}”", field="idCard")
+            raise MobileTaken(f"该手机号已登记为{holder}的号码", field="mobile")
+        raise IdCardTaken(f"该身份证号已登记为{holder}", field="idCard")
 
 
 def _seal_mobile(member: Member, personal: PersonalData, mobile: str) -> None:
@@ -134,10 +142,19 @@ async def list_members(
 ) -> PageOf[Member]:
     """Members the principal may see; `number` finds one by mobile or ID-card number."""
     if number is not None and number.strip():
-        cleaned = number.strip().upper()
-        where = MemberFilter(**{**where.__dict__, "number_index": personal.index(cleaned)})
+        where = replace(where, number_index=personal.index(_whole_number(number)))
     scope = access.scope(principal, "member", "read", Member.scope_path)
     return await repository.members_page(session, scope, page, where)
+
+
+def _whole_number(number: str) -> str:
+    """A mobile or ID-card number searched for, cleaned as it was when stored."""
+    for check in (check_mobile, check_id_card):
+        try:
+            return check(number)
+        except BadNumber:
+            continue
+    raise InvalidMember("请输入完整的 11 位手机号或 18 位身份证号", field="number")
 
 
 def may_see_clear(principal: Principal, member: Member) -> bool:
@@ -223,7 +240,7 @@ async def add_member(
     )
     _seal_mobile(member, personal, clean("mobile", fields.mobile, draft.mobile))
     _seal_id_card(member, personal, clean("idCard", fields.id_card, draft.id_card))
-    await _check_numbers_free(session, member)
+    await _check_numbers_free(session, principal, member)
     session.add(member)
     await session.flush()
     await audit.record(
@@ -278,7 +295,7 @@ async def correct_member(
         if (personal.index(number) if number else None) != member.id_card_index:
             _seal_id_card(member, personal, number)
             numbers_changed.append("id_card")
-    await _check_numbers_free(session, member)
+    await _check_numbers_free(session, principal, member)
     after = _snapshot(member)
     await session.flush()
     await audit.record(

@@ -77,6 +77,8 @@ class Unit(Base):
         ForeignKeyConstraint(["tenant_id", "node_id"], ["nodes.tenant_id", "nodes.id"]),
         Index("ix_units_tenant_id_scope_path", "tenant_id", "scope_path"),
     )
+    # `updated_at` is set by the database on update: fetch it then, never lazily.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     tenant_id: Mapped[UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -122,6 +124,7 @@ class Member(Base):
         Index("ix_members_tenant_id_scope_path", "tenant_id", "scope_path"),
         Index("ix_members_tenant_id_unit_id", "tenant_id", "unit_id"),
     )
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     tenant_id: Mapped[UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -164,8 +164,9 @@ async def correct_unit(
     if draft.party_org_type is not None:
         unit.party_org_type = clean("partyOrgType", fields.party_org_type, draft.party_org_type)
     if draft.credit_code is not None:
-        unit.credit_code = clean("creditCode", fields.credit_code, draft.credit_code)
-        await _check_credit_code_free(session, unit.credit_code, unit.id)
+        code = clean("creditCode", fields.credit_code, draft.credit_code)
+        await _check_credit_code_free(session, code, unit.id)
+        unit.credit_code = code
     if draft.contact_name is not None:
         unit.contact_name = clean("contactName", fields.optional_text, draft.contact_name)
     if draft.contact_phone is not None:
