@@ -1,14 +1,24 @@
-"""Plain async factories for accounts, nodes and grants, written straight to the database."""
+"""Plain async factories for accounts, nodes, grants, units and members, written straight
+to the database."""
 
 from uuid import UUID
 
 from sqlalchemy import select
 
 from infra.db import Database
+from infra.personal_data import PersonalData
 from infra.settings import Settings
 from policies.models import RoleGrant
 from services.identity.credentials import IdentityConfig
 from services.identity.models import User, UserStatus
+from services.registry.models import (
+    Gender,
+    Member,
+    PartyOrgType,
+    RegistryStatus,
+    Unit,
+    UnitKind,
+)
 from tenants.hierarchy.models import NODE_ID, Node, NodeKind, NodeStatus
 from tenants.models import PLATFORM_TENANT_ID
 
@@ -83,15 +93,6 @@ async def add_platform_admin(db: Database, settings: Settings, username: str = "
 
 # The registers: units and members written straight to the database, their personal
 # numbers sealed with the deployment's keys as the app seals them.
-from infra.personal_data import PersonalData  # noqa: E402
-from services.registry.models import (  # noqa: E402
-    Gender,
-    Member,
-    PartyOrgType,
-    RegistryStatus,
-    Unit,
-    UnitKind,
-)
 
 
 async def add_unit(
