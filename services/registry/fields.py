@@ -6,6 +6,7 @@ field ("「身份证号」校验位错误"), so the GraphQL API and the workbook
 """
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -94,55 +95,43 @@ def gender(value: object) -> Gender:
     return choice(value, Gender, GENDER_NAMES)
 
 
-def _number(value: object, what: str) -> str:
-    if isinstance(value, float):
-        # Excel keeps long numbers as floats and loses their last digits.
+def _official(
+    value: object, check: Callable[[str], str], what: str, *, digits_only: bool
+) -> str | None:
+    """An official number checked by `check`; None when empty. Spreadsheets keep long
+    numbers as floats and lose their last digits, so a number cell is refused for any
+    number longer than a float holds (`digits_only`: codes that may be all digits)."""
+    if isinstance(value, float) or (digits_only and isinstance(value, int)):
         raise FieldProblem(f"被表格当作数值保存，{what}可能已失真：请把该列设为文本格式后重新填写")
-    return text(value)
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        return check(raw)
+    except BadNumber as bad:
+        raise FieldProblem(bad.reason) from None
+
+
+def _required(number: str | None) -> str:
+    if number is None:
+        raise FieldProblem("不能为空")
+    return number
 
 
 def credit_code(value: object) -> str:
-    raw = _number(value, "代码")
-    if isinstance(value, int):
-        raise FieldProblem("被表格当作数值保存，代码可能已失真：请把该列设为文本格式后重新填写")
-    if not raw:
-        raise FieldProblem("不能为空")
-    try:
-        return check_credit_code(raw)
-    except BadNumber as bad:
-        raise FieldProblem(bad.reason) from None
+    return _required(_official(value, check_credit_code, "代码", digits_only=True))
 
 
 def mobile(value: object) -> str:
-    raw = _number(value, "号码")
-    if not raw:
-        raise FieldProblem("不能为空")
-    try:
-        return check_mobile(raw)
-    except BadNumber as bad:
-        raise FieldProblem(bad.reason) from None
+    return _required(_official(value, check_mobile, "号码", digits_only=False))
 
 
 def id_card(value: object) -> str | None:
-    raw = _number(value, "号码")
-    if isinstance(value, int):
-        raise FieldProblem("被表格当作数值保存，号码可能已失真：请把该列设为文本格式后重新填写")
-    if not raw:
-        return None
-    try:
-        return check_id_card(raw)
-    except BadNumber as bad:
-        raise FieldProblem(bad.reason) from None
+    return _official(value, check_id_card, "号码", digits_only=True)
 
 
 def contact_phone(value: object) -> str | None:
-    raw = _number(value, "号码")
-    if not raw:
-        return None
-    try:
-        return check_phone(raw)
-    except BadNumber as bad:
-        raise FieldProblem(bad.reason) from None
+    return _official(value, check_phone, "号码", digits_only=False)
 
 
 def joining_date(value: object, today: date) -> date | None:
