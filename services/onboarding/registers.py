@@ -115,9 +115,8 @@ async def import_units(run: ImportRun, rows: SheetRows) -> None:
         if not run.writing:
             continue
         if new:
-            result = await run.session.execute(
-                insert(Unit).returning(Unit.credit_code, Unit.id), new
-            )
+            statement = insert(Unit).returning(Unit.credit_code, Unit.id)
+            result = await run.session.execute(statement.execution_options(render_nulls=True), new)
             for code, unit_id in result:
                 known[code] = KnownUnit(unit_id, RegistryStatus.ACTIVE)
         if changed:
@@ -243,7 +242,9 @@ async def _write_members(
     if not run.writing:
         return
     if new:
-        await run.session.execute(insert(Member), new)
+        # Every column in every row (None included): rows that leave out different columns
+        # would otherwise be split into many smaller statements.
+        await run.session.execute(insert(Member).execution_options(render_nulls=True), new)
     # One statement per set of columns changed (rows change different ones).
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for values in changed:
