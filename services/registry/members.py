@@ -88,9 +88,7 @@ def joining_date(value: object) -> date | None:
     return fields.joining_date(value, today())
 
 
-async def _check_numbers_free(
-    session: AsyncSession, principal: Principal, member: Member
-) -> None:
+async def _check_numbers_free(session: AsyncSession, principal: Principal, member: Member) -> None:
     """Refuse numbers another member holds (named only to whoever may see that member)."""
     ids = [member.id_card_index] if member.id_card_index else []
     with session.no_autoflush:
