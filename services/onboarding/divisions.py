@@ -72,8 +72,11 @@ async def import_divisions(run: ImportRun, rows: SheetRows) -> None:
     new_nodes: list[tuple[Node, Node]] = []
     renamed: list[dict[str, object]] = []
     done: set[str] = set()
+    # Rows that could not be placed: their children are told so, once.
+    failed: set[str] = set()
 
     def problem(row: DivisionRow, column: str | None, message: str) -> None:
+        failed.add(row.code)
         run.report.problem(DIVISIONS.name, row.number, column, message)
 
     def place(row: DivisionRow, trail: tuple[str, ...]) -> None:
@@ -86,6 +89,9 @@ async def import_divisions(run: ImportRun, rows: SheetRows) -> None:
             place(by_code[parent_code], (*trail, row.code))
         elif parent_code in trail:
             problem(row, "上级代码", "上下级关系形成循环")
+            return
+        if parent_code in failed:
+            problem(row, "上级代码", f"上级 {parent_code} 所在行有误，请先更正该行")
             return
         parent = nodes.get(parent_code)
         if parent is None:

@@ -413,3 +413,29 @@ async def test_only_who_may_onboard_the_county_may_import(
         "code": "FORBIDDEN",
         "message": "您没有在此范围内进行该操作的权限",
     }
+
+
+async def test_a_division_under_a_row_in_error_is_told_where_to_look(
+    graphql: GraphQLCall,
+    make_tenant: MakeTenant,
+    db: Database,
+    settings: Settings,
+    client: httpx.AsyncClient,
+) -> None:
+    _, token = await county_admin(graphql, make_tenant, db, settings)
+    template = await template_of(graphql, token)
+    divisions = [
+        ["130123001001", "阳和社区", "社区", "130123002001"],
+        ["130123002001", "常山社区", "社区", "130123001001"],
+        ["130123003000", "新华街道", "小区", ""],
+        ["130123003001", "兴荣社区", "社区", "130123003000"],
+    ]
+
+    report = await upload(client, token, [("a.xlsx", workbook(template, {"区划": divisions}))])
+
+    assert [p["text"] for p in report["problems"]] == [
+        "区划 第3行「上级代码」上下级关系形成循环",
+        "区划 第2行「上级代码」上级 130123002001 所在行有误，请先更正该行",
+        "区划 第4行「上级代码」小区的上级应为社区（村），而“正定县”是县（区）",
+        "区划 第5行「上级代码」上级 130123003000 所在行有误，请先更正该行",
+    ]
