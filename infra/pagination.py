@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, tuple_
@@ -62,8 +62,8 @@ def _typed(
         try:
             if isinstance(value, kind):
                 typed.append(value)
-            elif kind is datetime:
-                typed.append(datetime.fromisoformat(value))
+            elif kind in (datetime, date):
+                typed.append(kind.fromisoformat(value))
             else:
                 typed.append(kind(value))
         except (TypeError, ValueError) as error:
