@@ -115,54 +115,27 @@ async def _refuse_unsafe_start(database: Database) -> None:
         )
 
 
-async def _create_tenant(settings: Settings, county_code: str, name: str) -> str | None:
-    """Open a county from the command line; the answer, or the error, in zh-CN."""
-    provisioned = await _prepare(settings)
-    database = Database(provisioned.app_url)
-    try:
-        async with database.unit_of_work() as uow:
-            tenant = await create_tenant(await uow.session(), county_code=county_code, name=name)
-    except DomainError as error:
-        return error.message
-    finally:
-        await database.dispose()
-        provisioned.stop()
-    print(f"已开通 {tenant.name}（{tenant.county_code}）", flush=True)
-    return None
+async def _create_tenant(database: Database, county_code: str, name: str) -> str:
+    """Open a county from the command line; what to print."""
+    async with database.unit_of_work() as uow:
+        tenant = await create_tenant(await uow.session(), county_code=county_code, name=name)
+    return f"已开通 {tenant.name}（{tenant.county_code}）"
 
 
 async def _create_platform_admin(
-    settings: Settings, username: str, name: str, password: str
-) -> str | None:
-    provisioned = await _prepare(settings)
-    database = Database(provisioned.app_url)
-    try:
-        async with database.unit_of_work() as uow:
-            session = await uow.session()
-            await enter_platform(session)
-            await create_platform_admin(
-                session,
-                IdentityConfig.from_settings(settings),
-                username=username,
-                name=name,
-                password=password,
-            )
-    except DomainError as error:
-        return error.message
-    finally:
-        await database.dispose()
-        provisioned.stop()
-    print(f"已建立平台管理员 {username.strip().lower()}", flush=True)
-    return None
-
-
-def _read_password() -> str:
-    if sys.stdin.isatty():
-        password = getpass.getpass("密码：")
-        if getpass.getpass("再输入一次：") != password:
-            sys.exit("两次输入的密码不一致")
-        return password
-    return sys.stdin.readline().rstrip("\n")
+    database: Database, settings: Settings, username: str, name: str, password: str
+) -> str:
+    async with database.unit_of_work() as uow:
+        session = await uow.session()
+        await enter_platform(session)
+        user = await create_platform_admin(
+            session,
+            IdentityConfig.from_settings(settings),
+            username=username,
+            name=name,
+            password=password,
+        )
+    return f"已建立平台管理员 {user.username}"
 
 
 async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -174,6 +147,24 @@ async def _with_database(settings: Settings, work: Callable[[Database], Awaitabl
     finally:
         await database.dispose()
         provisioned.stop()
+
+
+def _run(settings: Settings, work: Callable[[Database], Awaitable[str]]) -> None:
+    """Run a command's work and print its answer, or leave with its error in zh-CN."""
+    try:
+        answer = asyncio.run(_with_database(settings, work))
+    except DomainError as error:
+        sys.exit(error.message)
+    print(answer, flush=True)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            sys.exit("两次输入的密码不一致")
+        return password
+    return sys.stdin.readline().rstrip("\n")
 
 
 def _import(settings: Settings, county_code: str, paths: list[Path], dry_run: bool) -> None:
@@ -196,10 +187,12 @@ def _import(settings: Settings, county_code: str, paths: list[Path], dry_run: bo
 
 
 def _demo(settings: Settings, *, only_if_missing: bool) -> str:
-    async def work(database: Database) -> str:
-        return await seed_demo(database, settings, only_if_missing=only_if_missing)
-
-    return asyncio.run(_with_database(settings, work))
+    return asyncio.run(
+        _with_database(
+            settings,
+            lambda database: seed_demo(database, settings, only_if_missing=only_if_missing),
+        )
+    )
 
 
 def up(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
@@ -249,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "up":
         up(settings, args.host or settings.host, args.port or settings.port, demo=args.demo)
     elif args.command == "demo":
-        print(_demo(settings, only_if_missing=False), flush=True)
+        _run(settings, lambda database: seed_demo(database, settings, only_if_missing=False))
     elif args.command == "template":
         write_template(str(args.file))
         print(f"已写入 {args.file}", flush=True)
@@ -262,16 +255,17 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit("迁移需要数据库所有者的连接：请设置 GONGJIAN_OWNER_DATABASE_URL")
         print("数据库结构已是最新版本", flush=True)
     elif args.command == "tenant":
-        sys.exit(asyncio.run(_create_tenant(settings, args.county_code, args.name)))
+        _run(settings, lambda database: _create_tenant(database, args.county_code, args.name))
     elif args.command == "platform-admin":
         password = _read_password()
-        sys.exit(asyncio.run(_create_platform_admin(settings, args.username, args.name, password)))
+        _run(
+            settings,
+            lambda database: _create_platform_admin(
+                database, settings, args.username, args.name, password
+            ),
+        )
     elif args.command == "personal-data":
-
-        async def reseal(database: Database) -> list[str]:
-            return await reseal_personal_data(database, settings)
-
-        print("\n".join(asyncio.run(_with_database(settings, reseal))), flush=True)
+        _run(settings, lambda database: reseal_personal_data(database, settings))
     elif args.command == "policy":
         write_matrix()
         print(f"已写入 {MATRIX_FILE}", flush=True)

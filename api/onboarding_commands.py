@@ -110,9 +110,9 @@ async def seed_demo(database: Database, settings: Settings, *, only_if_missing: 
     return "\n".join(lines)
 
 
-async def reseal_personal_data(database: Database, settings: Settings) -> list[str]:
+async def reseal_personal_data(database: Database, settings: Settings) -> str:
     """Every county's personal data sealed again with the newest key, county by county
-    (each in its own transaction); one line per county."""
+    (each in its own transaction); a line per county."""
     personal = PersonalData.from_settings(settings)
     async with database.unit_of_work() as uow:
         realms = await tenants.all_ids(await uow.session())
@@ -121,4 +121,4 @@ async def reseal_personal_data(database: Database, settings: Settings) -> list[s
         async with database.tenant_session(tenant_id) as session:
             count = await reseal_tenant(session, personal)
         lines.append(f"{name}：重新加密 {count} 项")
-    return lines
+    return "\n".join(lines)

@@ -4,6 +4,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infra.observability import header
+
 TOO_LARGE = "上传的文件过大：不能超过 {limit} MB，请分成几个文件导入"
 LENGTH_REQUIRED = "上传文件须给出 Content-Length"
 
@@ -20,7 +22,7 @@ class UploadLimit:
         if scope["type"] != "http" or not _is_multipart(scope):
             await self.app(scope, receive, send)
             return
-        length = _header(scope, b"content-length")
+        length = header(scope, b"content-length")
         if length is None or not length.isdigit():
             await _refuse(send, 411, "LENGTH_REQUIRED", LENGTH_REQUIRED)
             return
@@ -41,15 +43,8 @@ class UploadLimit:
         await self.app(scope, counted, send)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 def _is_multipart(scope: Scope) -> bool:
-    return (_header(scope, b"content-type") or "").startswith("multipart/")
+    return (header(scope, b"content-type") or "").startswith("multipart/")
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:

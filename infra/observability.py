@@ -124,7 +124,8 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        # Bounded: the id is logged and echoed back.
+        request_id = (header(scope, b"x-request-id") or "")[:64] or uuid.uuid4().hex
         token = request_id_var.set(request_id)
         client = scope.get("client")
         address_token = client_address_var.set(client[0] if client else None)
@@ -149,9 +150,10 @@ class RequestMiddleware:
             client_address_var.reset(address_token)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header from the ASGI scope (`name` in lower case)."""
     for key, value in scope["headers"]:
         if key == name:
-            decoded: str = value.decode("latin-1")[:64]
+            decoded: str = value.decode("latin-1")
             return decoded
     return None

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from typing import Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,6 +100,23 @@ async def enter_platform(session: AsyncSession) -> None:
     await bind_tenant(session, PLATFORM_TENANT_ID)
 
 
+async def record_in_platform(
+    session: AsyncSession,
+    *,
+    action: str,
+    actor: Principal | None,
+    **particulars: Unpack[audit.Particulars],
+) -> None:
+    """Tell a county's lifecycle in the platform's own log, where platform admins read it
+    whichever county the request named (a suspended county's own log cannot be opened);
+    the transaction stays bound as it was."""
+    bound = session.info.get("tenant_id")
+    await enter_platform(session)
+    await audit.record(session, action=action, actor=actor, **particulars)
+    if bound is not None:
+        await bind_tenant(session, bound)
+
+
 async def list_tenants(
     session: AsyncSession,
     principal: Principal,
@@ -150,11 +168,7 @@ async def change_status(
     tenant.status_reason = cleaned or None
     tenant.status_changed_at = datetime.now(UTC)
     await session.flush()
-    # Told in the platform's own log, where platform admins read it whichever county the
-    # request named (a suspended county's own log cannot be opened).
-    bound = session.info.get("tenant_id")
-    await enter_platform(session)
-    await audit.record(
+    await record_in_platform(
         session,
         action=CHANGE_ACTIONS[change],
         actor=principal,
@@ -167,6 +181,4 @@ async def change_status(
             "reason": cleaned or None,
         },
     )
-    if bound is not None:
-        await bind_tenant(session, bound)
     return tenant

@@ -18,8 +18,8 @@ from services.registry import fields
 ROLES: dict[str, Role] = {ROLE_NAMES[Role(r)]: Role(r) for r in GRANTABLE_ROLES} | {
     r: Role(r) for r in GRANTABLE_ROLES
 }
-# Errors of the identity service, told in the column they concern.
-COLUMNS = {"username": "username", "name": "name", "password": "password"}
+# The identity service's error fields that are columns of this sheet.
+COLUMNS = ("username", "name", "password")
 
 
 def role(value: object) -> Role:
@@ -41,18 +41,13 @@ async def import_accounts(run: ImportRun, rows: SheetRows) -> None:
         name = reader.cell("name", fields.person_name)
         held = reader.cell("role", role)
         password = fields.text(reader.raw("password"))
-        node_code = fields.text(reader.raw("node_code"))
-        node = (await run.nodes()).get(node_code)
-        if not node_code:
-            reader.problem("node_code", "不能为空")
-        elif node is None and node_code not in run.planned_nodes:
-            reader.problem("node_code", f"{node_code} 在区划表和系统中都找不到")
+        node = await run.node(reader, "node_code")
         user = await identity.user_by_username(run.session, username) if username else None
         if user is None and username not in planned:
             try:
                 check_account(username, name or "-", password)
             except DomainError as error:
-                reader.problem(COLUMNS.get(error.field or "", "username"), error.message)
+                reader.problem(error.field if error.field in COLUMNS else "username", error.message)
         elif planned.get(username, name) != name:
             reader.problem("name", f"与同一账号前面行的姓名“{planned[username]}”不同")
         if not reader.ok or name is None or held is None or node is None:
@@ -82,7 +77,7 @@ async def import_accounts(run: ImportRun, rows: SheetRows) -> None:
                 )
                 outcome = "created" if outcome == "created" else "updated"
         except DomainError as error:
-            reader.problem(COLUMNS.get(error.field or ""), error.message)
+            reader.problem(error.field if error.field in COLUMNS else None, error.message)
             continue
         planned.setdefault(username, name)
         if outcome == "created":

@@ -4,9 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.db import bind_tenant
 from infra.errors import DomainError
-from policies import access, audit
+from policies import access
 from policies.principal import Principal
 from policies.roles import Role
 from services.identity.credentials import IdentityConfig
@@ -15,7 +14,7 @@ from services.identity.models import User
 from services.identity.service import create_user
 from tenants.hierarchy.service import root
 from tenants.models import Tenant
-from tenants.service import create_tenant, enter_platform
+from tenants.service import create_tenant, record_in_platform
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,7 @@ async def open_county(
         if error.field:
             error.field = f"admin.{error.field}"
         raise
-    # The counties' lifecycle is told in the platform's own log, where platform admins
-    # read it (a suspended county's log cannot be opened).
-    await enter_platform(session)
-    await audit.record(
+    await record_in_platform(
         session,
         action="tenant.created",
         actor=principal,
@@ -73,5 +69,4 @@ async def open_county(
         object_id=tenant.county_code,
         detail={"name": tenant.name, "admin": user.username},
     )
-    await bind_tenant(session, tenant.id)
     return OpenedCounty(tenant=tenant, admin=user)

@@ -20,7 +20,7 @@ from services.onboarding.workbook import MEMBERS, UNITS, SheetRows
 from services.registry import fields, repository
 from services.registry.members import RESIDENCE_KINDS
 from services.registry.models import Member, RegistryStatus, Unit
-from tenants.hierarchy.models import Node, NodeKind
+from tenants.hierarchy.models import NodeKind
 
 BATCH = 1000
 UNIT_FIELDS = ("name", "kind", "party_org_type", "node_id", "contact_name", "contact_phone")
@@ -40,25 +40,6 @@ def _batches(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[list[tuple
         yield batch
 
 
-async def _node(
-    run: ImportRun, reader: RowReader, key: str, kinds: tuple[NodeKind, ...]
-) -> Node | None:
-    code = fields.text(reader.raw(key))
-    if not code:
-        reader.problem(key, "不能为空")
-        return None
-    node = (await run.nodes()).get(code)
-    if node is None:
-        if code not in run.planned_nodes:
-            reader.problem(key, f"{code} 在区划表和系统中都找不到")
-        return None
-    if node.kind not in kinds:
-        wanted = "社区（村）或小区" if NodeKind.COMPOUND in kinds else "社区（村）"
-        reader.problem(key, f"“{node.name}”（{code}）不是{wanted}")
-        return None
-    return node
-
-
 async def import_units(run: ImportRun, rows: SheetRows) -> None:
     counts = run.report.sheet(UNITS.name)
     known = await run.units()
@@ -75,7 +56,7 @@ async def import_units(run: ImportRun, rows: SheetRows) -> None:
                 "contact_name": reader.cell("contact_name", fields.optional_text),
                 "contact_phone": reader.cell("contact_phone", fields.contact_phone),
             }
-            node = await _node(run, reader, "location_code", (NodeKind.COMMUNITY,))
+            node = await run.node(reader, "location_code", (NodeKind.COMMUNITY,))
             if code is not None:
                 if code in seen:
                     reader.problem("credit_code", f"与第{seen[code]}行重复")
@@ -131,6 +112,7 @@ class _MemberDraft:
     values: dict[str, Any]
     mobile: str
     id_card: str | None
+    id_index: bytes | None
 
 
 async def import_members(run: ImportRun, rows: SheetRows) -> None:
@@ -157,21 +139,21 @@ async def import_members(run: ImportRun, rows: SheetRows) -> None:
             unit = units.get(unit_code) if unit_code else None
             if unit_code and unit is None and unit_code not in run.planned_units:
                 reader.problem("unit_credit_code", f"{unit_code} 在单位表和系统中都找不到")
-            node = await _node(run, reader, "residence_code", RESIDENCE_KINDS)
+            node = await run.node(reader, "residence_code", RESIDENCE_KINDS)
             values["skills"] = reader.cell("skills", fields.skills)
             if mobile is not None:
                 values["mobile_index"] = mobile_index = personal.index(mobile)
                 if mobile_index in seen_mobile:
                     reader.problem("mobile", f"与第{seen_mobile[mobile_index]}行重复")
                 seen_mobile.setdefault(mobile_index, number)
-            if id_card is not None:
-                id_index = personal.index(id_card)
+            id_index = personal.index(id_card) if id_card is not None else None
+            if id_index is not None:
                 if id_index in seen_id_card:
                     reader.problem("id_card", f"与第{seen_id_card[id_index]}行重复")
                 seen_id_card.setdefault(id_index, number)
             if reader.ok and node is not None and unit is not None and mobile is not None:
                 values |= {"unit_id": unit.id, "node_id": node.id, "scope_path": node.path}
-                drafts.append(_MemberDraft(number, values, mobile, id_card))
+                drafts.append(_MemberDraft(number, values, mobile, id_card, id_index))
         await _write_members(run, rows, drafts, counts)
 
 
@@ -179,15 +161,16 @@ async def _write_members(
     run: ImportRun, rows: SheetRows, drafts: list[_MemberDraft], counts: Any
 ) -> None:
     personal = run.personal
-    id_indexes = {d.number: personal.index(d.id_card) for d in drafts if d.id_card}
     found = await repository.members_by_index(
-        run.session, [d.values["mobile_index"] for d in drafts], list(id_indexes.values())
+        run.session,
+        [d.values["mobile_index"] for d in drafts],
+        [d.id_index for d in drafts if d.id_index],
     )
     by_mobile = {m.mobile_index: m for m in found}
     by_id_card = {m.id_card_index: m for m in found if m.id_card_index}
     new, changed = [], []
     for draft in drafts:
-        id_index = id_indexes.get(draft.number)
+        id_index = draft.id_index
         holder_of_mobile = by_mobile.get(draft.values["mobile_index"])
         member = by_id_card.get(id_index) if id_index else None
         member = member or holder_of_mobile

@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.personal_data import PersonalData
 from policies.principal import Principal
 from services.identity.credentials import IdentityConfig
+from services.onboarding.cells import RowReader
 from services.onboarding.report import ImportReport
+from services.registry import fields
 from services.registry.models import RegistryStatus, Unit
 from tenants.hierarchy import repository as hierarchy
-from tenants.hierarchy.models import Node
+from tenants.hierarchy.models import Node, NodeKind
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,27 @@ class ImportRun:
             every = await hierarchy.every_node(self.session)
             self._nodes = {node.code: node for node in every if node.code}
         return self._nodes
+
+    async def node(
+        self, reader: RowReader, key: str, kinds: tuple[NodeKind, ...] | None = None
+    ) -> Node | None:
+        """The node whose code is in the row's `key` column, of one of `kinds` if given;
+        None (with the problem reported) when there is none, unless the workbook defines
+        it and a problem kept it from being written."""
+        code = fields.text(reader.raw(key))
+        if not code:
+            reader.problem(key, "不能为空")
+            return None
+        node = (await self.nodes()).get(code)
+        if node is None:
+            if code not in self.planned_nodes:
+                reader.problem(key, f"{code} 在区划表和系统中都找不到")
+            return None
+        if kinds is not None and node.kind not in kinds:
+            wanted = "社区（村）或小区" if NodeKind.COMPOUND in kinds else "社区（村）"
+            reader.problem(key, f"“{node.name}”（{code}）不是{wanted}")
+            return None
+        return node
 
     async def units(self) -> dict[str, KnownUnit]:
         if self._units is None:

@@ -6,10 +6,9 @@ clear read is written to the audit log.
 """
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,8 +31,6 @@ from services.registry.repository import MemberFilter
 from services.registry.units import get_unit
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
 from tenants.hierarchy.service import get_node, ref
-
-T = TypeVar("T")
 
 LABELS = {
     "name": "姓名",
@@ -68,11 +65,7 @@ class MemberDraft:
     skills: object = None
 
 
-def clean(field: str, check: Callable[[Any], T], value: object) -> T:
-    try:
-        return check(value)
-    except fields.FieldProblem as problem:
-        raise InvalidMember(f"「{LABELS[field]}」{problem.reason}", field=field) from None
+clean = fields.Cleaner(InvalidMember, LABELS)
 
 
 def check_residence(node: Node) -> None:

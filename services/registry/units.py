@@ -1,8 +1,7 @@
 """The unit register: work-unit Party organisations located in a community."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +20,6 @@ from services.registry.models import RegistryStatus, Unit
 from services.registry.repository import UnitFilter
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
 from tenants.hierarchy.service import get_node, ref
-
-T = TypeVar("T")
 
 # The GraphQL input names and what clerks call them.
 LABELS = {
@@ -50,12 +47,7 @@ class UnitDraft:
     contact_phone: object = None
 
 
-def clean(field: str, check: Callable[[Any], T], value: object) -> T:
-    """`check(value)`, its problem told as an InvalidUnit naming the field."""
-    try:
-        return check(value)
-    except fields.FieldProblem as problem:
-        raise InvalidUnit(f"「{LABELS[field]}」{problem.reason}", field=field) from None
+clean = fields.Cleaner(InvalidUnit, LABELS)
 
 
 def check_location(node: Node) -> None:
