@@ -97,6 +97,8 @@ class IdentityQuery:
             id=strawberry.ID(str(principal.id)),
             name=principal.name,
             roles=[Assignment.from_grant(grant) for grant in principal.grants],
+            unit_id=principal.unit_id,
+            member_id=principal.member_id,
         )
 
     @strawberry.field(description="您有权查看的账号，按账号排序")

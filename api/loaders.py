@@ -9,8 +9,10 @@ from policies import repository as grants
 from policies.models import RoleGrant
 from services.identity import repository as identity
 from services.identity.models import User
+from services.registration import repository as registration
+from services.registration.models import Agreement, MemberRegistration
 from services.registry import repository as registry
-from services.registry.models import Unit
+from services.registry.models import Member, Unit
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.models import Node
 
@@ -22,6 +24,14 @@ class Loaders:
         self.user = DataLoader[UUID, User | None](self._load_users)
         self.grants_of_user = DataLoader[UUID, list[RoleGrant]](self._load_grants)
         self.unit = DataLoader[int, Unit | None](self._load_units)
+        self.member = DataLoader[int, Member | None](self._load_members)
+        self.member_registration = DataLoader[int, MemberRegistration | None](
+            self._load_member_registrations
+        )
+        self.agreement_of_registration = DataLoader[int, Agreement | None](self._load_agreements)
+        self.open_registration_of_member = DataLoader[int, MemberRegistration | None](
+            self._load_open_registrations
+        )
 
     async def _load_nodes(self, ids: list[int]) -> list[Node | None]:
         found = await hierarchy.get_many(await self._uow.session(), ids)
@@ -41,3 +51,23 @@ class Loaders:
     async def _load_units(self, ids: list[int]) -> list[Unit | None]:
         found = await registry.units_by_id(await self._uow.session(), ids)
         return [found.get(i) for i in ids]
+
+    async def _load_members(self, ids: list[int]) -> list[Member | None]:
+        found = await registry.members_by_id(await self._uow.session(), ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_member_registrations(self, ids: list[int]) -> list[MemberRegistration | None]:
+        found = await registration.member_registrations_by_id(await self._uow.session(), ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_agreements(self, registration_ids: list[int]) -> list[Agreement | None]:
+        session = await self._uow.session()
+        found = await registration.agreements_of_registrations(session, registration_ids)
+        return [found.get(i) for i in registration_ids]
+
+    async def _load_open_registrations(
+        self, member_ids: list[int]
+    ) -> list[MemberRegistration | None]:
+        session = await self._uow.session()
+        found = await registration.open_member_registrations(session, member_ids)
+        return [found.get(i) for i in member_ids]

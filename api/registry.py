@@ -10,8 +10,10 @@ from strawberry.types import Info
 from api.connections import connection, page
 from api.context import Context
 from api.hierarchy import NODE
-from api.ids import int_id
+from api.identity import UserResult, UserSuccess
+from api.ids import int_id, uuid_id
 from api.results import MutationError, attempt
+from api.types.identity import UserType
 from api.types.registry import (
     GenderType,
     MemberType,
@@ -20,7 +22,7 @@ from api.types.registry import (
     UnitKindType,
     UnitType,
 )
-from services.registry import members, units
+from services.registry import accounts, members, units
 from services.registry.members import MemberDraft
 from services.registry.models import Gender, PartyOrgType, RegistryStatus, UnitKind
 from services.registry.repository import MemberFilter, UnitFilter
@@ -29,6 +31,7 @@ from tenants.hierarchy.service import get_node
 
 UNIT = "Unit"
 MEMBER = "Member"
+USER = "User"
 
 
 def _node_id(value: relay.GlobalID | None, field: str) -> int | None:
@@ -133,7 +136,7 @@ class RegistryQuery:
             status=None if status is None else RegistryStatus(status),
             kind=None if kind is None else UnitKind(kind),
             party_org_type=None if party_org_type is None else PartyOrgType(party_org_type),
-            within=await _subtree(info, within),
+            within=await subtree(info, within),
             query=(query or "").strip() or None,
         )
         result = await units.list_units(session, principal, page(first, after), where)
@@ -169,7 +172,7 @@ class RegistryQuery:
             status=None if status is None else RegistryStatus(status),
             unit_id=None if unit_id is None else int_id(unit_id, UNIT, "unitId"),
             gender=None if gender is None else Gender(gender),
-            within=await _subtree(info, within),
+            within=await subtree(info, within),
             skill=(skill or "").strip() or None,
             query=(query or "").strip() or None,
         )
@@ -179,7 +182,7 @@ class RegistryQuery:
         return connection(result, MemberType.from_model, lambda m: (m.scope_path, m.id))
 
 
-async def _subtree(info: Info[Context, None], within: relay.GlobalID | None) -> str | None:
+async def subtree(info: Info[Context, None], within: relay.GlobalID | None) -> str | None:
     """The path of the node a list is narrowed to (a node of this county)."""
     if within is None:
         return None
@@ -260,5 +263,30 @@ class RegistryMutation:
                 session, principal, int_id(id, MEMBER), reason=reason
             )
             return MemberSuccess(member=MemberType.from_model(member))
+
+        return await attempt(info, work)
+
+    @strawberry.mutation(
+        description="绑定账号：单位党组织管理员账号对应的单位、党员本人账号对应的党员"
+        "（给空值即解除）；绑定后可办理本单位、本人的报到"
+    )
+    async def link_account(
+        self,
+        info: Info[Context, None],
+        user_id: relay.GlobalID,
+        unit_id: relay.GlobalID | None = None,
+        member_id: relay.GlobalID | None = None,
+    ) -> UserResult:
+        async def work() -> UserSuccess:
+            principal = await info.context.principal()
+            session = await info.context.uow.session()
+            user = await accounts.link_account(
+                session,
+                principal,
+                user_id=uuid_id(user_id, USER, "userId"),
+                unit_id=None if unit_id is None else int_id(unit_id, UNIT, "unitId"),
+                member_id=None if member_id is None else int_id(member_id, MEMBER, "memberId"),
+            )
+            return UserSuccess(user=UserType.from_model(user))
 
         return await attempt(info, work)

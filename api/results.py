@@ -8,7 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 # Every module defining domain errors, so the code enum below names them all.
+import services.alliances.errors
 import services.identity.errors
+import services.registration.errors
 import services.registry.errors  # noqa: F401
 import tenants.errors
 import tenants.hierarchy.errors

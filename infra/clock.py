@@ -8,3 +8,8 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 def today() -> date:
     """Today's date in China."""
     return datetime.now(CHINA).date()
+
+
+def now() -> datetime:
+    """This instant, time-zone aware (stored as timestamptz)."""
+    return datetime.now(CHINA)

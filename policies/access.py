@@ -13,6 +13,9 @@ from policies.errors import Forbidden
 from policies.paths import outermost, subtree_end
 from policies.principal import Principal
 
+# The suffix of policy actions a role may take only on its own unit or its own record.
+OWN = ":own"
+
 # What people read when refused; the audit log keeps the particulars.
 FORBIDDEN_MESSAGE = "您没有在此范围内进行该操作的权限"
 
@@ -69,6 +72,29 @@ def scope(
     return or_(*(and_(path >= start, path < subtree_end(start)) for start in subtrees))
 
 
+def may_own(
+    principal: Principal, resource: str, action: str, permissions: Permissions | None = None
+) -> bool:
+    """Whether a role of the principal lets it do `action` on what is its own: its unit's
+    or, for a member, its own (`action:own` in the policy). Services decide what is own."""
+    permissions = permissions or default_permissions()
+    own = f"{action}{OWN}"
+    return any(permissions.allows(grant.role, resource, own) for grant in principal.grants)
+
+
+def scope_or_own(
+    principal: Principal,
+    resource: str,
+    action: str,
+    path: ColumnElement[Any] | InstrumentedAttribute[Any],
+    own: ColumnElement[bool],
+) -> ColumnElement[bool]:
+    """`scope`, widened by the rows that are the principal's own (`own`) when a role of
+    the principal may act on its own."""
+    within = scope(principal, resource, action, path)
+    return or_(within, own) if may_own(principal, resource, action) else within
+
+
 def require(
     session: AsyncSession,
     principal: Principal,
@@ -77,10 +103,14 @@ def require(
     action: str,
     node: tuple[int, str] | None,
     object_id: str | None = None,
+    owned: bool = False,
 ) -> None:
-    """Refuse (and audit the refusal) unless the principal may act at `node` (id, path).
+    """Refuse (and audit the refusal) unless the principal may act at `node` (id, path),
+    or the object is `owned` by the principal and a role of it may act on its own.
     No node means the platform itself (counties): only platform admins act there."""
     if may(principal, node[1] if node else "", resource, action):
+        return
+    if owned and may_own(principal, resource, action):
         return
     audit.record_refusal(
         session,

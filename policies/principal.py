@@ -30,6 +30,10 @@ class Principal:
     grants: tuple[Grant, ...] = ()
     # The access token's session, for signing out.
     session_id: UUID | None = None
+    # What the account acts for besides its grants: the unit whose Party organisation
+    # it administers, and the member it is (policy actions ending in `:own`).
+    unit_id: int | None = None
+    member_id: int | None = None
 
     @property
     def subject(self) -> str:

@@ -60,7 +60,11 @@ async def add_user(
     node: Node | None = None,
     roles: list[tuple[str, Node]] | None = None,
     password: str = PASSWORD,
+    unit_id: int | None = None,
+    member_id: int | None = None,
 ) -> User:
+    """An account; `unit_id` / `member_id` link it to the unit it administers or the
+    member it is."""
     config = IdentityConfig.from_settings(settings)
     async with db.tenant_session(tenant_id) as session:
         user = User(
@@ -71,6 +75,8 @@ async def add_user(
             node_id=node.id if node else None,
             scope_path=node.path if node else None,
             status=UserStatus.ACTIVE,
+            unit_id=unit_id,
+            member_id=member_id,
         )
         session.add(user)
         await session.flush()

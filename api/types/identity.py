@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.types.hierarchy import HierarchyNodeType, load_node
+from api.types.registry import MemberType, UnitType, load_member, load_unit
 from policies.audit import AuditEntry, AuditOutcome
 from policies.models import RoleGrant
 from policies.principal import Grant, PrincipalKind
@@ -67,6 +68,8 @@ class UserType(relay.Node):
     status: UserStatusType = strawberry.field(description="状态")  # type: ignore[valid-type]
     node_id: strawberry.Private[int | None]
     user_id: strawberry.Private[Any]
+    unit_id: strawberry.Private[int | None]
+    member_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, user: User) -> "UserType":
@@ -77,7 +80,17 @@ class UserType(relay.Node):
             status=user.status,
             node_id=user.node_id,
             user_id=user.id,
+            unit_id=user.unit_id,
+            member_id=user.member_id,
         )
+
+    @strawberry.field(description="账号管理的单位党组织（单位党组织管理员）")
+    async def unit(self, info: Info[Context, None]) -> UnitType | None:
+        return await load_unit(info, self.unit_id)
+
+    @strawberry.field(description="账号本人对应的党员（在职党员）")
+    async def member(self, info: Info[Context, None]) -> MemberType | None:
+        return await load_member(info, self.member_id)
 
     @strawberry.field(description="账号所属节点")
     async def node(self, info: Info[Context, None]) -> HierarchyNodeType | None:
@@ -109,6 +122,16 @@ class Viewer:
     id: strawberry.ID = strawberry.field(description="账号或密钥编号")
     name: str = strawberry.field(description="姓名或密钥名称")
     roles: list[Assignment] = strawberry.field(description="角色与所在节点（从数据库读取）")
+    unit_id: strawberry.Private[int | None] = None
+    member_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="本账号管理的单位党组织（如有）")
+    async def unit(self, info: Info[Context, None]) -> UnitType | None:
+        return await load_unit(info, self.unit_id)
+
+    @strawberry.field(description="本账号本人对应的党员（如有）")
+    async def member(self, info: Info[Context, None]) -> MemberType | None:
+        return await load_member(info, self.member_id)
 
 
 @strawberry.type(name="ApiKey", description="合作系统的接口密钥（只保存其摘要）")

@@ -1,6 +1,7 @@
 """单位党组织 and 在职党员 as clients see them; personal numbers masked unless revealed."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,6 +18,9 @@ from services.registry.models import (
     Unit,
     UnitKind,
 )
+
+if TYPE_CHECKING:
+    from api.types.registration import MemberRegistrationType
 
 UnitKindType = strawberry.enum(
     UnitKind,
@@ -121,9 +125,27 @@ class MemberType(relay.Node):
 
     @strawberry.field(description="工作单位")
     async def unit(self, info: Info[Context, None]) -> UnitType | None:
-        unit = await info.context.loaders.unit.load(self.model.unit_id)
-        return None if unit is None else UnitType.from_model(unit)
+        return await load_unit(info, self.model.unit_id)
 
     @strawberry.field(description="居住地（社区或小区）")
     async def residence(self, info: Info[Context, None]) -> HierarchyNodeType | None:
         return await load_node(info, self.model.node_id)
+
+    @strawberry.field(description="到居住地社区的报到：正在生效或待社区确认的一条（未报到为空）")
+    async def registration(
+        self, info: Info[Context, None]
+    ) -> Annotated["MemberRegistrationType", strawberry.lazy("api.types.registration")] | None:
+        from api.types.registration import MemberRegistrationType
+
+        found = await info.context.loaders.open_registration_of_member.load(self.model.id)
+        return None if found is None else MemberRegistrationType.from_model(found)
+
+
+async def load_unit(info: Info[Context, None], unit_id: int | None) -> UnitType | None:
+    unit = None if unit_id is None else await info.context.loaders.unit.load(unit_id)
+    return None if unit is None else UnitType.from_model(unit)
+
+
+async def load_member(info: Info[Context, None], member_id: int | None) -> MemberType | None:
+    member = None if member_id is None else await info.context.loaders.member.load(member_id)
+    return None if member is None else MemberType.from_model(member)

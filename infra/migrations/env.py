@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "services.identity.models",
     "services.events.models",
     "services.registry.models",
+    "services.alliances.models",
+    "services.registration.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)

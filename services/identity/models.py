@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     LargeBinary,
     Text,
@@ -35,6 +36,15 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "username"),
         ForeignKeyConstraint(["tenant_id", "node_id"], ["nodes.tenant_id", "nodes.id"]),
+        ForeignKeyConstraint(["tenant_id", "unit_id"], ["units.tenant_id", "units.id"]),
+        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"]),
+        Index(
+            "uq_users_tenant_id_member_id",
+            "tenant_id",
+            "member_id",
+            unique=True,
+            postgresql_where=text("member_id IS NOT NULL"),
+        ),
     )
 
     tenant_id: Mapped[UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
@@ -46,6 +56,10 @@ class User(Base):
     # Where the account is kept (and by whom it is managed); none for platform admins.
     node_id: Mapped[int | None] = mapped_column(BigInteger)
     scope_path: Mapped[str | None] = scope_path_column(nullable=True)
+    # The unit whose Party organisation the account administers (单位党组织管理员), and
+    # the member whose own account it is (在职党员): what it acts for as its own.
+    unit_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[UserStatus] = mapped_column(
         enum_column(UserStatus, "user_status"), server_default=UserStatus.ACTIVE.value
     )

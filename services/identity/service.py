@@ -245,6 +245,8 @@ async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal
         name=user.name,
         grants=grants,
         session_id=user_session.id,
+        unit_id=user.unit_id,
+        member_id=user.member_id,
     )
 
 

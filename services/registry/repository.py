@@ -133,3 +133,8 @@ async def active_members_of_unit(session: AsyncSession, unit_id: int) -> int:
 async def units_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, Unit]:
     rows = await session.scalars(select(Unit).where(Unit.id.in_(list(ids))))
     return {unit.id: unit for unit in rows}
+
+
+async def members_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, Member]:
+    rows = await session.scalars(select(Member).where(Member.id.in_(list(ids))))
+    return {member.id: member for member in rows}
