@@ -36,7 +36,7 @@ class Context:
     _principal: Principal | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.uow)
+        self.loaders = Loaders(self.uow, self.principal)
 
     async def tenant(self) -> Tenant:
         """The county this request works in (`X-County-Code`), its transaction bound to it."""

@@ -1,12 +1,15 @@
 """DataLoaders, made per request so their cache never crosses callers."""
 
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from api.alliance_loaders import AllianceLoaders
 from infra.db import UnitOfWork
 from policies import repository as grants
 from policies.models import RoleGrant
+from policies.principal import Principal
 from services.identity import repository as identity
 from services.identity.models import User
 from services.registration import repository as registration
@@ -18,8 +21,9 @@ from tenants.hierarchy.models import Node
 
 
 class Loaders:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, principal: Callable[[], Awaitable[Principal]]) -> None:
         self._uow = uow
+        self.alliance = AllianceLoaders(uow, principal)
         self.node = DataLoader[int, Node | None](self._load_nodes)
         self.user = DataLoader[UUID, User | None](self._load_users)
         self.grants_of_user = DataLoader[UUID, list[RoleGrant]](self._load_grants)

@@ -16,11 +16,14 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, Info
 
+from api.alliances import AllianceMutation, AllianceQuery
 from api.context import Context
 from api.errors import ErrorPresentation
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
 from api.onboarding import OnboardingMutation, OnboardingQuery
+from api.registration import RegistrationQuery
+from api.registration_mutations import RegistrationMutation
 from api.registry import RegistryMutation, RegistryQuery
 from api.rules import RulesMutation, RulesQuery
 from api.tenants import TenantMutation, TenantQuery
@@ -34,7 +37,16 @@ async def resolve_tenant(info: Info[Context, None]) -> TenantType:
 
 
 @strawberry.type(description="查询")
-class Query(OnboardingQuery, HierarchyQuery, IdentityQuery, RegistryQuery, TenantQuery, RulesQuery):
+class Query(
+    OnboardingQuery,
+    HierarchyQuery,
+    IdentityQuery,
+    RegistryQuery,
+    RegistrationQuery,
+    TenantQuery,
+    RulesQuery,
+    AllianceQuery,
+):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
         description="本次请求所在的县（区），由请求头 X-County-Code 指明",
@@ -47,8 +59,10 @@ class Mutation(
     HierarchyMutation,
     IdentityMutation,
     RegistryMutation,
+    RegistrationMutation,
     TenantMutation,
     RulesMutation,
+    AllianceMutation,
 ):
     pass
 

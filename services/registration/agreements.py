@@ -91,8 +91,16 @@ def _contact(draft: ContactDraft) -> dict[str, Any]:
     }
 
 
-def _terms(draft: TermsDraft, base: Terms | None) -> Terms:
-    """Checked terms: the draft's, falling back on `base` (the terms in force)."""
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def _terms(draft: TermsDraft, base: Terms | None, *, check_end: bool = True) -> Terms:
+    """Checked terms: the draft's, falling back on `base` (the terms in force). A new or
+    renewed agreement cannot end in the past (`check_end`)."""
 
     def given(name: str, check: Any) -> Any:
         value = getattr(draft, name)
@@ -120,11 +128,11 @@ def _terms(draft: TermsDraft, base: Terms | None) -> Terms:
             raise inputs.clean_agreement.error(f"「{inputs.LABELS[field]}」不能为空", field=field)
     if terms.ends_on < terms.starts_on:
         raise inputs.clean_agreement.error("「协议结束日期」不能早于开始日期", field="endsOn")
-    if terms.ends_on > terms.starts_on.replace(year=terms.starts_on.year + LONGEST_PERIOD_YEARS):
+    if terms.ends_on > _years_after(terms.starts_on, LONGEST_PERIOD_YEARS):
         raise inputs.clean_agreement.error(
             f"协议期限不能超过 {LONGEST_PERIOD_YEARS} 年", field="endsOn"
         )
-    if terms.ends_on < today():
+    if check_end and terms.ends_on < today():
         raise inputs.clean_agreement.error("「协议结束日期」不能早于今天", field="endsOn")
     return terms
 
@@ -239,7 +247,9 @@ async def sign_agreement(
     session: AsyncSession, principal: Principal, registration_id: int, draft: TermsDraft
 ) -> Agreement:
     """Record the agreement both sides signed on a confirmed registration."""
-    registration = await get_unit_registration(session, registration_id, for_update=True)
+    registration = await get_unit_registration(
+        session, registration_id, for_update=True, field="registrationId"
+    )
     access.require(
         session,
         principal,
@@ -289,8 +299,10 @@ async def amend_agreement(
     reason: str,
 ) -> Agreement:
     agreement = await _in_force(session, principal, agreement_id)
-    cleaned = inputs.reason(reason)
-    _apply(agreement, _terms(draft, _terms_of(agreement)))
+    cleaned = inputs.reason(reason, inputs.clean_agreement)
+    # Amending the terms of an agreement already past its end stays possible (it then
+    # wants renewing); a new end date must not be in the past.
+    _apply(agreement, _terms(draft, _terms_of(agreement), check_end=draft.ends_on is not None))
     agreement.version += 1
     await session.flush()
     await _keep_version(session, principal, agreement, AgreementChange.AMENDED, cleaned)
@@ -316,7 +328,7 @@ async def renew_agreement(
         )
     starts_on = draft.starts_on or agreement.ends_on + timedelta(days=1)
     renewed = _terms(replace(draft, starts_on=starts_on), _terms_of(agreement))
-    cleaned = inputs.clean("reason", fields.optional_text, reason)
+    cleaned = inputs.clean_agreement("reason", fields.optional_text, reason)
     _apply(agreement, renewed)
     agreement.version += 1
     await session.flush()
@@ -339,7 +351,7 @@ async def end_agreement(
 ) -> Agreement:
     agreement = await get_agreement(session, agreement_id, for_update=True)
     _require(session, principal, agreement, "end")
-    cleaned = inputs.reason(reason)
+    cleaned = inputs.reason(reason, inputs.clean_agreement)
     if agreement.status is not AgreementStatus.IN_FORCE:
         raise AgreementEnded("该协议已终止", field="id")
     await _end(session, principal, agreement, cleaned)

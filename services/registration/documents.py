@@ -1,6 +1,7 @@
 """The printable papers of dual registration: the slip (报到单), the receipt (回执) and the
 co-building agreement (共驻共建协议), each an A4 PDF with room for seals and signatures."""
 
+import asyncio
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,11 @@ from services.registry.units import get_unit
 from tenants.hierarchy.service import get_node, root
 
 NOT_GIVEN = "—"
+
+
+async def _render(document: Document) -> bytes:
+    # Laying out and subsetting the fonts takes a CPU-second: off the event loop.
+    return await asyncio.to_thread(render, document)
 
 
 def _day(value: date | datetime | None) -> str:
@@ -84,7 +90,7 @@ async def slip_pdf(session: AsyncSession, registration: MemberRegistration) -> b
         ),
         footer="本报到单一式两份，社区党组织、工作单位党组织各执一份。",
     )
-    return render(document)
+    return await _render(document)
 
 
 async def receipt_pdf(session: AsyncSession, registration: MemberRegistration) -> bytes:
@@ -118,7 +124,7 @@ async def receipt_pdf(session: AsyncSession, registration: MemberRegistration) -
         seal_areas=(SealArea("社区党组织（盖章）"),),
         footer="本回执由社区党组织出具，送达党员所在单位党组织。",
     )
-    return render(document)
+    return await _render(document)
 
 
 def _numbered(items: list[str]) -> tuple[str, ...]:
@@ -183,4 +189,4 @@ async def agreement_pdf(session: AsyncSession, agreement: Agreement) -> bytes:
         ),
         footer=f"协议编号 {agreement.number}",
     )
-    return render(document)
+    return await _render(document)

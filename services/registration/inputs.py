@@ -1,6 +1,7 @@
 """What clerks call the inputs of dual registration, and one cleaner for them all."""
 
 from services.registration.errors import InvalidAgreement, InvalidRegistration
+from services.registration.models import RegistrationStatus
 from services.registry import fields
 
 LABELS = {
@@ -23,9 +24,17 @@ TEXT_MAX_LENGTH = 2000
 clean = fields.Cleaner(InvalidRegistration, LABELS)
 clean_agreement = fields.Cleaner(InvalidAgreement, LABELS)
 
+# How a registration's state reads in a refusal: 报到单 BD2026-000001 已被退回，不能再确认.
+STATE_PHRASES = {
+    RegistrationStatus.SUBMITTED: "尚待社区确认",
+    RegistrationStatus.CONFIRMED: "已经社区确认",
+    RegistrationStatus.RETURNED: "已被退回",
+    RegistrationStatus.ENDED: "已结束",
+}
 
-def reason(value: object) -> str:
-    return clean("reason", lambda v: fields.required_text(v, REASON_MAX_LENGTH), value)
+
+def reason(value: object, cleaner: fields.Cleaner = clean) -> str:
+    return cleaner("reason", lambda v: fields.required_text(v, REASON_MAX_LENGTH), value)
 
 
 def statement(value: object) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.clock import now
+from infra.clock import CHINA, now
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf
 from policies import access, audit
@@ -22,9 +22,9 @@ from services.registration.errors import (
     RegistrationClosed,
     RegistrationNotFound,
 )
+from services.registration.inputs import STATE_PHRASES
 from services.registration.models import (
     OPEN_STATUSES,
-    REGISTRATION_STATUS_NAMES,
     MemberRegistration,
     RegistrationChannel,
     RegistrationStatus,
@@ -124,15 +124,16 @@ async def _log(
     )
 
 
-def _already(members: Sequence[Member], held: dict[int, MemberRegistration]) -> AlreadyRegistered:
+def _already(
+    members: Sequence[Member], held: dict[int, MemberRegistration], *, field: str
+) -> AlreadyRegistered:
     names = "、".join(
-        f"{m.name}（{REGISTRATION_STATUS_NAMES[held[m.id].status]}，报到单 "
-        f"{held[m.id].slip_number}）"
+        f"{m.name}（报到单 {held[m.id].slip_number}，{STATE_PHRASES[held[m.id].status]}）"
         for m in members
         if m.id in held
     )
     return AlreadyRegistered(
-        f"以下党员已有报到，不能重复报到：{names}；迁居请用“迁居转报到”", field="memberIds"
+        f"以下党员已有报到，不能重复报到：{names}；迁居请用“迁居转报到”", field=field
     )
 
 
@@ -201,22 +202,25 @@ def _channel(principal: Principal, member: Member | int) -> RegistrationChannel:
     return RegistrationChannel.STAFF
 
 
-async def _locked_members(session: AsyncSession, member_ids: Sequence[int]) -> list[Member]:
+async def _locked_members(
+    session: AsyncSession, member_ids: Sequence[int], *, field: str
+) -> list[Member]:
     if not member_ids:
-        raise InvalidRegistration("「报到党员」至少选择一名", field="memberIds")
+        raise InvalidRegistration("「报到党员」至少选择一名", field=field)
     if len(set(member_ids)) > MAX_BATCH:
-        raise InvalidRegistration(f"一批最多 {MAX_BATCH} 名党员，请分批报到", field="memberIds")
+        raise InvalidRegistration(f"一批最多 {MAX_BATCH} 名党员，请分批报到", field=field)
     found = await repository.members_for_update(session, member_ids)
-    missing = [i for i in dict.fromkeys(member_ids) if i not in found]
-    if missing:
-        raise InvalidRegistration("「报到党员」中有未找到的党员，请刷新后再选", field="memberIds")
-    members = [found[i] for i in dict.fromkeys(member_ids)]
+    if any(i not in found for i in member_ids):
+        raise InvalidRegistration("「报到党员」中有未找到的党员，请刷新后再选", field=field)
+    return [found[i] for i in dict.fromkeys(member_ids)]
+
+
+def _check_active(members: Sequence[Member], *, field: str) -> None:
     retired = [m.name for m in members if m.status is not RegistryStatus.ACTIVE]
     if retired:
         raise InvalidRegistration(
-            f"以下党员已退出名册，不能报到：{'、'.join(retired)}", field="memberIds"
+            f"以下党员已退出名册，不能报到：{'、'.join(retired)}", field=field
         )
-    return members
 
 
 async def register_unit_members(
@@ -224,29 +228,34 @@ async def register_unit_members(
 ) -> list[MemberRegistration]:
     """The unit sends its members' slips together, each to the community where that
     member lives (整体推进、分批组织). All or none."""
-    unit = await get_unit(session, unit_id)
-    members = await _locked_members(session, member_ids)
-    elsewhere = [m.name for m in members if m.unit_id != unit.id]
-    if elsewhere:
-        raise InvalidRegistration(
-            f"以下党员不是“{unit.name}”的党员：{'、'.join(elsewhere)}", field="memberIds"
-        )
-    homes = await places.homes(session, {m.node_id for m in members}, field="memberIds")
-    by_member = {m.id: homes[m.node_id] for m in members}
+    unit = await get_unit(session, unit_id, field="unitId")
+    members = await _locked_members(session, member_ids, field="memberIds")
     for member in members:
-        community = by_member[member.id][0]
+        # Where the member lives now; staff there may act, the unit for its own members.
         access.require(
             session,
             principal,
             resource=RESOURCE,
             action="submit",
-            node=ref(community),
-            owned=principal.unit_id == unit.id,
+            node=(member.node_id, member.scope_path),
+            owned=principal.unit_id == unit.id == member.unit_id,
         )
+    elsewhere = [m.name for m in members if m.unit_id != unit.id]
+    if elsewhere:
+        raise InvalidRegistration(
+            f"以下党员不是“{unit.name}”的党员：{'、'.join(elsewhere)}", field="memberIds"
+        )
+    _check_active(members, field="memberIds")
+    homes = await places.homes(session, {m.node_id for m in members}, field="memberIds")
+    by_member = {m.id: homes[m.node_id] for m in members}
     held = await repository.open_member_registrations(session, [m.id for m in members])
     if held:
-        raise _already(members, held)
+        raise _already(members, held, field="memberIds")
     return await _submit(session, principal, members, by_member, _channel(principal, unit.id))
+
+
+def _own(principal: Principal, member: Member) -> bool:
+    return principal.member_id == member.id or principal.unit_id == member.unit_id
 
 
 async def register_member(
@@ -259,11 +268,19 @@ async def register_member(
 ) -> MemberRegistration:
     """One member's slip, by the member (or their unit, or the community), to the
     community given (by default the one on the register) and the compound in it."""
-    (member,) = await _locked_members(session, [member_id])
+    (member,) = await _locked_members(session, [member_id], field="memberId")
+    if not _own(principal, member):
+        # Staff act for members living in their scope.
+        access.require(
+            session,
+            principal,
+            resource=RESOURCE,
+            action="submit",
+            node=(member.node_id, member.scope_path),
+        )
     if community_id is None:
-        community, residence = (await places.homes(session, [member.node_id], field="memberId"))[
-            member.node_id
-        ]
+        homes = await places.homes(session, [member.node_id], field="memberId")
+        community, residence = homes[member.node_id]
         if residence_id is not None:
             residence = await places.residence(
                 session, community, residence_id, field="residenceId"
@@ -271,13 +288,18 @@ async def register_member(
     else:
         community = await places.community(session, community_id, field="communityId")
         residence = await places.residence(session, community, residence_id, field="residenceId")
-    own = principal.member_id == member.id or principal.unit_id == member.unit_id
     access.require(
-        session, principal, resource=RESOURCE, action="submit", node=ref(community), owned=own
+        session,
+        principal,
+        resource=RESOURCE,
+        action="submit",
+        node=ref(community),
+        owned=_own(principal, member),
     )
+    _check_active([member], field="memberId")
     held = await repository.open_member_registrations(session, [member.id])
     if held:
-        raise _already([member], held)
+        raise _already([member], held, field="memberId")
     (registration,) = await _submit(
         session,
         principal,
@@ -289,20 +311,22 @@ async def register_member(
 
 
 async def _locked(
-    session: AsyncSession, registration_ids: Sequence[int]
+    session: AsyncSession, registration_ids: Sequence[int], *, field: str = "ids"
 ) -> list[MemberRegistration]:
     if not registration_ids:
-        raise InvalidRegistration("至少选择一张报到单", field="ids")
+        raise InvalidRegistration("至少选择一张报到单", field=field)
     found = await repository.member_registrations_for_update(session, registration_ids)
     if any(i not in found for i in registration_ids):
-        raise RegistrationNotFound("未找到该报到单", field="ids")
+        raise RegistrationNotFound("未找到该报到单", field=field)
     return [found[i] for i in dict.fromkeys(registration_ids)]
 
 
-def _closed(registration: MemberRegistration, wanted: str) -> RegistrationClosed:
-    state = REGISTRATION_STATUS_NAMES[registration.status]
+def _closed(
+    registration: MemberRegistration, wanted: str, *, field: str = "ids"
+) -> RegistrationClosed:
+    state = STATE_PHRASES[registration.status]
     return RegistrationClosed(
-        f"报到单 {registration.slip_number} {state}，不能{wanted}", field="ids"
+        f"报到单 {registration.slip_number} {state}，不能再{wanted}", field=field
     )
 
 
@@ -317,7 +341,7 @@ async def confirm_member_registrations(
             session, principal, resource=RESOURCE, action="decide", node=_here(registration)
         )
         if registration.status is not RegistrationStatus.SUBMITTED:
-            raise _closed(registration, "再次确认")
+            raise _closed(registration, "确认")
     receipts = await take_numbers(session, Series.RECEIPT, len(registrations))
     at = now()
     for registration, receipt in zip(registrations, receipts, strict=True):
@@ -372,7 +396,7 @@ async def file_receipts(
             node=_here(registration),
             owned=principal.unit_id == registration.unit_id,
         )
-        if registration.status is not RegistrationStatus.CONFIRMED:
+        if registration.receipt_number is None:
             raise NotConfirmed(
                 f"报到单 {registration.slip_number} 尚无回执（须社区确认后才有回执）",
                 field="ids",
@@ -380,7 +404,7 @@ async def file_receipts(
         if registration.receipt_filed_at is not None:
             raise RegistrationClosed(
                 f"回执 {registration.receipt_number} 已于 "
-                f"{registration.receipt_filed_at.date().isoformat()} 归档",
+                f"{registration.receipt_filed_at.astimezone(CHINA).date().isoformat()} 归档",
                 field="ids",
             )
     at = now()
@@ -402,7 +426,12 @@ async def file_receipts(
 
 
 async def _end(
-    session: AsyncSession, principal: Principal, registration: MemberRegistration, reason: str
+    session: AsyncSession,
+    principal: Principal,
+    registration: MemberRegistration,
+    reason: str,
+    *,
+    field: str = "id",
 ) -> None:
     access.require(
         session,
@@ -413,7 +442,7 @@ async def _end(
         owned=_owns(principal, registration),
     )
     if registration.status not in OPEN_STATUSES:
-        raise _closed(registration, "结束")
+        raise _closed(registration, "结束", field=field)
     registration.status = RegistrationStatus.ENDED
     registration.ended_by, registration.ended_at = places.actor_id(principal), now()
     registration.end_reason = reason
@@ -424,9 +453,8 @@ async def _end(
 async def end_member_registration(
     session: AsyncSession, principal: Principal, registration_id: int, *, reason: str
 ) -> MemberRegistration:
-    cleaned = inputs.reason(reason)
-    (registration,) = await _locked(session, [registration_id])
-    await _end(session, principal, registration, cleaned)
+    (registration,) = await _locked(session, [registration_id], field="id")
+    await _end(session, principal, registration, inputs.reason(reason))
     return registration
 
 
@@ -441,9 +469,18 @@ async def move_member(
 ) -> MemberRegistration:
     """The member moved: the registration in force ends (kept in the history) and a new
     slip goes to the community of the new home."""
-    (member,) = await _locked_members(session, [member_id])
+    (member,) = await _locked_members(session, [member_id], field="memberId")
     community = await places.community(session, community_id, field="communityId")
     residence = await places.residence(session, community, residence_id, field="residenceId")
+    access.require(
+        session,
+        principal,
+        resource=RESOURCE,
+        action="submit",
+        node=ref(community),
+        owned=_own(principal, member),
+    )
+    _check_active([member], field="memberId")
     held = (await repository.open_member_registrations(session, [member.id])).get(member.id)
     if held is None:
         raise NotConfirmed(f"{member.name}目前没有报到，请直接报到", field="memberId")
@@ -454,12 +491,8 @@ async def move_member(
     note = f"迁居至{community.name}"
     if reason is not None and reason.strip():
         note += f"：{inputs.reason(reason)}"
-    (locked,) = await _locked(session, [held.id])
-    await _end(session, principal, locked, note)
-    own = principal.member_id == member.id or principal.unit_id == member.unit_id
-    access.require(
-        session, principal, resource=RESOURCE, action="submit", node=ref(community), owned=own
-    )
+    (locked,) = await _locked(session, [held.id], field="memberId")
+    await _end(session, principal, locked, note, field="memberId")
     (registration,) = await _submit(
         session,
         principal,

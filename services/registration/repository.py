@@ -227,7 +227,7 @@ async def unit_roster_page(
     if page.after is not None:
         query = query.where(Member.id > int(page.after[0]))
     rows: list[tuple[Member, MemberRegistration | None]] = [
-        (m, r) for m, r in (await session.execute(query.limit(page.first + 1))).tuples()
+        (m, r) for m, r in await session.execute(query.limit(page.first + 1))
     ]
     return PageOf(rows=rows[: page.first], has_next=len(rows) > page.first)
 
@@ -257,9 +257,9 @@ class PlaceCount:
 async def counts_by_compound(
     session: AsyncSession, scope: ColumnElement[bool], community: Node
 ) -> list[PlaceCount]:
-    """For the community itself and each compound in it: active members living there
+    """For the community as a whole, then each compound in it: active members living there
     (members living in a building or grid count in its compound), how many are registered
-    (confirmed) and how many wait for confirmation. One statement."""
+    (confirmed) and how many wait for confirmation. One statement for the counts."""
     compounds = (
         select(Node.id, Node.path)
         .where(
@@ -301,4 +301,8 @@ async def counts_by_compound(
             .order_by(case((Node.id == community.id, 0), else_=1), Node.name, Node.id)
         )
     )
-    return [PlaceCount(node, *counted.get(node.id, (0, 0, 0))) for node in places]
+    total = tuple(sum(column) for column in zip((0, 0, 0), *counted.values(), strict=False))
+    return [
+        PlaceCount(node, *(total if node.id == community.id else counted.get(node.id, (0, 0, 0))))
+        for node in places
+    ]

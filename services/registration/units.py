@@ -20,8 +20,8 @@ from services.registration.errors import (
     RegistrationClosed,
     RegistrationNotFound,
 )
+from services.registration.inputs import STATE_PHRASES
 from services.registration.models import (
-    REGISTRATION_STATUS_NAMES,
     RegistrationStatus,
     UnitRegistration,
 )
@@ -38,11 +38,11 @@ def _here(registration: UnitRegistration) -> tuple[int, str]:
 
 
 async def get_unit_registration(
-    session: AsyncSession, registration_id: int, *, for_update: bool = False
+    session: AsyncSession, registration_id: int, *, for_update: bool = False, field: str = "id"
 ) -> UnitRegistration:
     found = await repository.unit_registration(session, registration_id, for_update=for_update)
     if found is None:
-        raise RegistrationNotFound("未找到该报到记录", field="id")
+        raise RegistrationNotFound("未找到该报到记录", field=field)
     return found
 
 
@@ -112,7 +112,7 @@ async def submit_unit_registration(
 ) -> UnitRegistration:
     """The unit registers with the community where it sits; registering it with another
     community is the street's assignment (`assign` there)."""
-    unit = await get_unit(session, unit_id)
+    unit = await get_unit(session, unit_id, field="unitId")
     target = await places.community(session, community_id or unit.node_id, field="communityId")
     if target.id == unit.node_id:
         access.require(
@@ -150,16 +150,16 @@ async def submit_unit_registration(
 
 
 def _already(unit: Unit, held: UnitRegistration) -> AlreadyRegistered:
-    state = REGISTRATION_STATUS_NAMES[held.status]
+    state = STATE_PHRASES[held.status]
     return AlreadyRegistered(
-        f"“{unit.name}”已有一条{state}的报到，不能重复报到；如需改到其他社区，请先结束原报到",
+        f"“{unit.name}”已提交报到（{state}），不能重复报到；如需改到其他社区，请先结束原报到",
         field="unitId",
     )
 
 
 def _closed(registration: UnitRegistration, wanted: str) -> RegistrationClosed:
-    state = REGISTRATION_STATUS_NAMES[registration.status]
-    return RegistrationClosed(f"该报到{state}，不能{wanted}", field="id")
+    state = STATE_PHRASES[registration.status]
+    return RegistrationClosed(f"该报到{state}，不能再{wanted}", field="id")
 
 
 async def _decide(
@@ -168,7 +168,7 @@ async def _decide(
     registration = await get_unit_registration(session, registration_id, for_update=True)
     access.require(session, principal, resource=RESOURCE, action="decide", node=_here(registration))
     if registration.status is not RegistrationStatus.SUBMITTED:
-        raise _closed(registration, "再次确认或退回")
+        raise _closed(registration, "确认或退回")
     return registration, await get_unit(session, registration.unit_id), now()
 
 

@@ -68,10 +68,10 @@ async def _check_credit_code_free(session: AsyncSession, code: str, unit_id: int
         )
 
 
-async def get_unit(session: AsyncSession, unit_id: int) -> Unit:
+async def get_unit(session: AsyncSession, unit_id: int, *, field: str = "id") -> Unit:
     unit = await repository.get_unit(session, unit_id)
     if unit is None:
-        raise UnitNotFound("未找到该单位党组织", field="id")
+        raise UnitNotFound("未找到该单位党组织", field=field)
     return unit
 
 
