@@ -21,6 +21,14 @@ async def get_user(session: AsyncSession, user_id: UUID) -> User | None:
     return await session.get(User, (bound_tenant(session), user_id))
 
 
+async def account_of_member(session: AsyncSession, member_id: int | None) -> User | None:
+    """The account a member signs in with, if any."""
+    if member_id is None:
+        return None
+    found: User | None = await session.scalar(select(User).where(User.member_id == member_id))
+    return found
+
+
 async def get_users(session: AsyncSession, user_ids: list[UUID]) -> dict[UUID, User]:
     if not user_ids:
         return {}

@@ -14,6 +14,7 @@ from services.onboarding.cells import RowReader
 from services.onboarding.run import ImportRun
 from services.onboarding.workbook import ACCOUNTS, SheetRows
 from services.registry import fields
+from services.registry import repository as registry
 
 ROLES: dict[str, Role] = {ROLE_NAMES[Role(r)]: Role(r) for r in GRANTABLE_ROLES} | {
     r: Role(r) for r in GRANTABLE_ROLES
@@ -32,6 +33,26 @@ def role(value: object) -> Role:
     return ROLES[name]
 
 
+async def _links(run: ImportRun, reader: RowReader) -> tuple[int | None, int | None]:
+    """The unit (by credit code) and the member (by mobile) an account acts for."""
+    unit_id = member_id = None
+    code = fields.text(reader.raw("unit_code"))
+    if code:
+        known = (await run.units()).get(code)
+        if known is not None:
+            unit_id = known.id
+        elif code not in run.planned_units:
+            reader.problem("unit_code", f"{code} 在单位表和系统中都找不到")
+    mobile = reader.cell("member_mobile", fields.optional_mobile)
+    if mobile:
+        found = await registry.members_by_index(run.session, [run.personal.index(mobile)], [])
+        if found:
+            member_id = found[0].id
+        else:
+            reader.problem("member_mobile", f"{mobile} 在党员表和系统中都找不到")
+    return unit_id, member_id
+
+
 async def import_accounts(run: ImportRun, rows: SheetRows) -> None:
     counts = run.report.sheet(ACCOUNTS.name)
     planned: dict[str, str] = {}
@@ -42,6 +63,7 @@ async def import_accounts(run: ImportRun, rows: SheetRows) -> None:
         held = reader.cell("role", role)
         password = fields.text(reader.raw("password"))
         node = await run.node(reader, "node_code")
+        unit_id, member_id = await _links(run, reader)
         user = await identity.user_by_username(run.session, username) if username else None
         if user is None and username not in planned:
             try:
@@ -71,6 +93,15 @@ async def import_accounts(run: ImportRun, rows: SheetRows) -> None:
                 outcome = "unchanged"
                 if user.name != name:
                     user.name, outcome = name, "updated"
+            linked = (unit_id or user.unit_id, member_id or user.member_id)
+            if linked != (user.unit_id, user.member_id):
+                holder = await identity.account_of_member(run.session, linked[1])
+                if holder is not None and holder.id != user.id:
+                    reader.problem("member_mobile", f"该党员已绑定账号“{holder.username}”")
+                    continue
+                user.unit_id, user.member_id = linked
+                await run.session.flush()
+                outcome = "created" if outcome == "created" else "updated"
             if await grants.find(run.session, user.id, held, node.id) is None:
                 await grant_role(
                     run.session, run.principal, user_id=user.id, role=held, node_id=node.id

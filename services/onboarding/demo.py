@@ -220,7 +220,15 @@ def demo_workbook() -> tuple[bytes, list[DemoAccount]]:
     _rows(book, DIVISIONS, divisions)
     _rows(book, UNITS, units)
     _rows(book, MEMBERS, members)
-    _rows(book, ACCOUNTS, [[a.username, a.name, a.role, a.node_name, PASSWORD] for a in accounts])
+    links = {"unit": [str(units[0][0]), ""], "member": ["", str(members[0][2])]}
+    _rows(
+        book,
+        ACCOUNTS,
+        [
+            [a.username, a.name, a.role, a.node_name, PASSWORD, *links.get(a.username, ["", ""])]
+            for a in accounts
+        ],
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), accounts

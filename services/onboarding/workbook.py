@@ -129,6 +129,15 @@ ACCOUNTS = Sheet(
             as_text=True,
         ),
         Column("初始密码", "password", False, "新账号必填：8 位以上，含字母和数字"),
+        Column(
+            "管理的单位",
+            "unit_code",
+            False,
+            "单位党组织管理员填所管单位的统一社会信用代码",
+            as_text=True,
+            width=22,
+        ),
+        Column("党员手机号", "member_mobile", False, "在职党员本人账号填其手机号", as_text=True),
     ),
 )
 SHEETS = (DIVISIONS, UNITS, MEMBERS, ACCOUNTS)

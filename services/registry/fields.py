@@ -142,6 +142,10 @@ def mobile(value: object) -> str:
     return _required(_official(value, check_mobile, "号码", digits_only=False))
 
 
+def optional_mobile(value: object) -> str | None:
+    return _official(value, check_mobile, "号码", digits_only=False)
+
+
 def id_card(value: object) -> str | None:
     return _official(value, check_id_card, "号码", digits_only=True)
 

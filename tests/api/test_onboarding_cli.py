@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from infra.db import Database
 from infra.personal_data import PersonalData
+from services.identity.models import User
 from services.registry.models import Member
 from tenants.service import enter_tenant
 from tests.api.test_cli import GONGJIAN, _environment
@@ -80,8 +81,8 @@ def test_an_import_with_problems_lists_them_and_fails(
     ]
 
 
-def test_the_demo_county_is_seeded_through_the_import_and_seeding_again_changes_nothing(
-    test_database: ClonedDatabase, tmp_path: Path
+async def test_the_demo_county_is_seeded_through_the_import_and_seeding_again_changes_nothing(
+    test_database: ClonedDatabase, tmp_path: Path, db: Database
 ) -> None:
     environment = _database_environment(test_database, tmp_path)
 
@@ -99,6 +100,16 @@ def test_the_demo_county_is_seeded_through_the_import_and_seeding_again_changes_
     assert second.stdout.splitlines()[1].endswith(
         "党员：新增 0，更新 0，未变 5000；账号：新增 0，更新 0，未变 6"
     )
+    # The demo's unit admin acts for its unit, the demo member for themself.
+    async with db.unit_of_work() as uow:
+        session = await uow.session()
+        await enter_tenant(session, "130123")
+        rows = await session.execute(
+            select(User.username, User.unit_id.is_not(None), User.member_id.is_not(None))
+        )
+        linked = {name: (unit, member) for name, unit, member in rows}
+    assert {name for name, (unit, _) in linked.items() if unit} == {"unit"}
+    assert {name for name, (_, member) in linked.items() if member} == {"member"}
 
 
 async def test_rotating_the_key_reseals_every_number_so_the_old_key_can_go(
