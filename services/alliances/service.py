@@ -14,7 +14,7 @@ from infra.clock import today
 from infra.db import bound_tenant
 from infra.errors import DomainError
 from infra.pagination import Page, PageOf
-from policies import access, audit
+from policies import access
 from policies.principal import Principal
 from services.alliances import repository
 from services.alliances.errors import (
@@ -30,7 +30,7 @@ from services.alliances.models import (
     AllianceStatus,
 )
 from services.alliances.repository import AllianceFilter
-from services.events.service import record_event
+from services.events.service import record_step
 from services.registry import fields
 from tenants.hierarchy.models import Node, NodeStatus
 from tenants.hierarchy.service import KIND_NAMES, get_node, ref
@@ -110,17 +110,14 @@ async def record_change(
 ) -> None:
     """The audit entry and the event of a change, in the change's transaction; both named
     `alliance.<what>`."""
-    await audit.record(
+    await record_step(
         session,
-        action=f"alliance.{what}",
-        actor=principal,
+        principal,
+        type=f"alliance.{what}",
         node=here(alliance),
         object_type=object_type,
-        object_id=str(object_id if object_id is not None else alliance.id),
-        detail=payload,
-    )
-    await record_event(
-        session, type=f"alliance.{what}", payload=payload, scope_path=alliance.scope_path
+        object_id=object_id if object_id is not None else alliance.id,
+        payload=payload,
     )
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.clock import now, today
 from infra.db import bound_tenant
-from policies import access, audit
+from policies import access
 from policies.paths import node_ids
 from policies.principal import Principal
-from services.events.service import record_event
+from services.events.service import record_step
 from services.registration import inputs, places, repository
 from services.registration.errors import (
     AgreementEnded,
@@ -184,9 +184,13 @@ async def _keep_version(
     detail: dict[str, Any] = {"version": agreement.version, "number": agreement.number}
     if reason:
         detail["reason"] = reason
-    await record_event(
+    await record_step(
         session,
+        principal,
         type=f"agreement.{change.value}",
+        node=_here(agreement),
+        object_type=RESOURCE,
+        object_id=agreement.id,
         payload={
             "agreement_id": agreement.id,
             "unit_registration_id": agreement.registration_id,
@@ -195,15 +199,6 @@ async def _keep_version(
             "ends_on": agreement.ends_on.isoformat(),
             **detail,
         },
-        scope_path=agreement.scope_path,
-    )
-    await audit.record(
-        session,
-        action=f"agreement.{change.value}",
-        actor=principal,
-        node=_here(agreement),
-        object_type=RESOURCE,
-        object_id=str(agreement.id),
         detail=detail,
     )
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.clock import CHINA, now
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf
-from policies import access, audit
+from policies import access
 from policies.principal import Principal
-from services.events.service import record_event
+from services.events.service import record_step
 from services.registration import inputs, places, repository
 from services.registration.errors import (
     AlreadyRegistered,
@@ -107,19 +107,14 @@ async def _log(
         "status": registration.status.value,
         **detail,
     }
-    await record_event(
+    await record_step(
         session,
+        principal,
         type=f"member_registration.{step}",
-        payload=payload,
-        scope_path=registration.scope_path,
-    )
-    await audit.record(
-        session,
-        action=f"member_registration.{step}",
-        actor=principal,
         node=_here(registration),
         object_type=RESOURCE,
-        object_id=str(registration.id),
+        object_id=registration.id,
+        payload=payload,
         detail={"slip_number": registration.slip_number, **detail},
     )
 
@@ -258,6 +253,19 @@ def _own(principal: Principal, member: Member) -> bool:
     return principal.member_id == member.id or principal.unit_id == member.unit_id
 
 
+def _require_where_living(session: AsyncSession, principal: Principal, member: Member) -> None:
+    """Staff act for members living in their scope (the member and their unit anywhere),
+    checked before anything about the member is told."""
+    if not _own(principal, member):
+        access.require(
+            session,
+            principal,
+            resource=RESOURCE,
+            action="submit",
+            node=(member.node_id, member.scope_path),
+        )
+
+
 async def register_member(
     session: AsyncSession,
     principal: Principal,
@@ -269,15 +277,7 @@ async def register_member(
     """One member's slip, by the member (or their unit, or the community), to the
     community given (by default the one on the register) and the compound in it."""
     (member,) = await _locked_members(session, [member_id], field="memberId")
-    if not _own(principal, member):
-        # Staff act for members living in their scope.
-        access.require(
-            session,
-            principal,
-            resource=RESOURCE,
-            action="submit",
-            node=(member.node_id, member.scope_path),
-        )
+    _require_where_living(session, principal, member)
     if community_id is None:
         homes = await places.homes(session, [member.node_id], field="memberId")
         community, residence = homes[member.node_id]
@@ -369,11 +369,11 @@ def receipt_number(registration: MemberRegistration) -> str:
 async def return_member_registration(
     session: AsyncSession, principal: Principal, registration_id: int, *, reason: str
 ) -> MemberRegistration:
-    cleaned = inputs.reason(reason)
-    (registration,) = await _locked(session, [registration_id])
+    (registration,) = await _locked(session, [registration_id], field="id")
     access.require(session, principal, resource=RESOURCE, action="decide", node=_here(registration))
+    cleaned = inputs.reason(reason)
     if registration.status is not RegistrationStatus.SUBMITTED:
-        raise _closed(registration, "退回")
+        raise _closed(registration, "退回", field="id")
     registration.status = RegistrationStatus.RETURNED
     registration.decided_by, registration.decided_at = places.actor_id(principal), now()
     registration.return_reason = cleaned
@@ -470,6 +470,7 @@ async def move_member(
     """The member moved: the registration in force ends (kept in the history) and a new
     slip goes to the community of the new home."""
     (member,) = await _locked_members(session, [member_id], field="memberId")
+    _require_where_living(session, principal, member)
     community = await places.community(session, community_id, field="communityId")
     residence = await places.residence(session, community, residence_id, field="residenceId")
     access.require(

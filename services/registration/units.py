@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.clock import now
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf
-from policies import access, audit
+from policies import access
 from policies.principal import Principal
-from services.events.service import record_event
+from services.events.service import record_step
 from services.registration import inputs, places, repository
 from services.registration.errors import (
     AlreadyRegistered,
@@ -85,20 +85,15 @@ async def _log(
         "status": registration.status.value,
         **detail,
     }
-    await record_event(
+    await record_step(
         session,
+        principal,
         type=f"unit_registration.{step}",
-        payload=payload,
-        scope_path=registration.scope_path,
-    )
-    await audit.record(
-        session,
-        action=f"unit_registration.{step}",
-        actor=principal,
         node=_here(registration),
         object_type=RESOURCE,
-        object_id=str(registration.id),
-        detail=detail or None,
+        object_id=registration.id,
+        payload=payload,
+        detail=detail,
     )
 
 
