@@ -10,8 +10,12 @@ from strawberry.types import Info
 # Every module defining domain errors, so the code enum below names them all.
 import services.alliances.errors
 import services.identity.errors
+import services.lists.errors
+import services.projects.errors
 import services.registration.errors
-import services.registry.errors  # noqa: F401
+import services.registry.errors
+import services.whistles.errors
+import services.wishes.errors  # noqa: F401
 import tenants.errors
 import tenants.hierarchy.errors
 import tenants.rules.errors  # noqa: F401

@@ -21,7 +21,9 @@ from api.context import Context
 from api.errors import ErrorPresentation
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
+from api.lists import ListsMutation, ListsQuery
 from api.onboarding import OnboardingMutation, OnboardingQuery
+from api.projects import ProjectMutation, ProjectQuery
 from api.registration import RegistrationQuery
 from api.registration_mutations import RegistrationMutation
 from api.registry import RegistryMutation, RegistryQuery
@@ -29,6 +31,8 @@ from api.rules import RulesMutation, RulesQuery
 from api.tenants import TenantMutation, TenantQuery
 from api.types.tenant import TenantType
 from api.unit_of_work import UnitOfWorkExtension
+from api.whistles import WhistleMutation, WhistleQuery
+from api.wishes import WishMutation, WishQuery
 from infra.settings import Settings
 
 
@@ -46,6 +50,10 @@ class Query(
     TenantQuery,
     RulesQuery,
     AllianceQuery,
+    ListsQuery,
+    ProjectQuery,
+    WishQuery,
+    WhistleQuery,
 ):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
@@ -63,6 +71,10 @@ class Mutation(
     TenantMutation,
     RulesMutation,
     AllianceMutation,
+    ListsMutation,
+    ProjectMutation,
+    WishMutation,
+    WhistleMutation,
 ):
     pass
 

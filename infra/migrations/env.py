@@ -21,6 +21,10 @@ MODEL_MODULES = (
     "services.events.models",
     "services.registry.models",
     "services.alliances.models",
+    "services.lists.models",
+    "services.projects.models",
+    "services.wishes.models",
+    "services.whistles.models",
     "services.registration.models",
 )
 for module in MODEL_MODULES:

@@ -1,0 +1,1 @@
+"""Micro-wishes (微心愿): posted for a resident, claimed by a member, fulfilled, confirmed."""
