@@ -1,6 +1,7 @@
 """Plain async factories for accounts, nodes, grants, units and members, written straight
 to the database."""
 
+import itertools
 from uuid import UUID
 
 from sqlalchemy import select
@@ -11,6 +12,12 @@ from infra.settings import Settings
 from policies.models import RoleGrant
 from services.identity.credentials import IdentityConfig
 from services.identity.models import User, UserStatus
+from services.registration.models import (
+    MemberRegistration,
+    RegistrationChannel,
+    RegistrationStatus,
+    UnitRegistration,
+)
 from services.registry.models import (
     Gender,
     Member,
@@ -158,3 +165,60 @@ async def add_member(
         session.add(member)
         await session.flush()
     return member
+
+
+# Registrations written straight to the database, confirmed unless told otherwise.
+
+
+async def register_unit(
+    db: Database,
+    unit: Unit,
+    community: Node,
+    *,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+) -> UnitRegistration:
+    async with db.tenant_session(unit.tenant_id) as session:
+        registration = UnitRegistration(
+            tenant_id=unit.tenant_id,
+            unit_id=unit.id,
+            node_id=community.id,
+            scope_path=community.path,
+            status=status,
+        )
+        session.add(registration)
+        await session.flush()
+    return registration
+
+
+_slips = itertools.count(1)
+
+
+async def register_member(
+    db: Database,
+    member: Member,
+    community: Node,
+    *,
+    residence: Node | None = None,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+) -> MemberRegistration:
+    """A slip for `member` where they live (`residence`, by default the community)."""
+    place = residence or community
+    async with db.tenant_session(member.tenant_id) as session:
+        number = next(_slips)
+        registration = MemberRegistration(
+            tenant_id=member.tenant_id,
+            slip_number=f"BDTEST-{number:06d}",
+            member_id=member.id,
+            unit_id=member.unit_id,
+            community_id=community.id,
+            node_id=place.id,
+            scope_path=place.path,
+            channel=RegistrationChannel.STAFF,
+            status=status,
+            receipt_number=f"HZTEST-{number:06d}"
+            if status is RegistrationStatus.CONFIRMED
+            else None,
+        )
+        session.add(registration)
+        await session.flush()
+    return registration
