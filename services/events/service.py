@@ -36,9 +36,13 @@ async def record_event(
     return event
 
 
+# Who the audit log names for a step no person took (the workers' schedule).
+SCHEDULER = "定时任务"
+
+
 async def record_step(
     session: AsyncSession,
-    principal: Principal,
+    principal: Principal | None,
     *,
     type: str,
     node: tuple[int, str],
@@ -49,12 +53,13 @@ async def record_step(
 ) -> None:
     """A domain step as both logs keep it, in the step's transaction: the event partners
     follow (`payload`) and the audit entry (`detail`, by default the payload), both
-    named `type`, at `node` (id, path)."""
+    named `type`, at `node` (id, path). No principal: a step of the schedule."""
     await record_event(session, type=type, payload=payload, scope_path=node[1])
     await audit.record(
         session,
         action=type,
         actor=principal,
+        actor_name=None if principal is not None else SCHEDULER,
         node=node,
         object_type=object_type,
         object_id=str(object_id),

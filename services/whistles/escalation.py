@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.db import bound_tenant
 from policies.paths import node_ids
+from services.events.service import record_step
 from services.whistles import repository
 from services.whistles.models import WhistleCall, WhistleKind, WhistleStatus
 from services.whistles.repository import Counts
 from services.whistles.service import RESOURCE, answered, blown_payload, described, here
-from services.wishes.scheduled import record_scheduled_step
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.models import Node
 
@@ -66,8 +66,9 @@ async def escalate_due(session: AsyncSession, now: datetime) -> list[WhistleCall
         already = await repository.chain(session, call)
         await repository.ask_recipients(session, raised, already_asked=already)
         asked_above = (await repository.counts(session, [raised.id])).get(raised.id, Counts())
-        await record_scheduled_step(
+        await record_step(
             session,
+            None,
             type="whistle_call.escalated",
             node=here(call),
             object_type=RESOURCE,
@@ -81,8 +82,9 @@ async def escalate_due(session: AsyncSession, now: datetime) -> list[WhistleCall
                 "escalated_to_node_id": parent.id,
             },
         )
-        await record_scheduled_step(
+        await record_step(
             session,
+            None,
             type="whistle_call.blown",
             node=here(raised),
             object_type=RESOURCE,

@@ -67,6 +67,7 @@ class WhistleCall(Base):
         ForeignKeyConstraint(
             ["tenant_id", "escalated_from_id"], ["whistle_calls.tenant_id", "whistle_calls.id"]
         ),
+        ForeignKeyConstraint(["tenant_id", "need_id"], ["needs.tenant_id", "needs.id"]),
         Index("ix_whistle_calls_tenant_id_scope_path", "tenant_id", "scope_path"),
         # What the escalation run looks for: open calls past their deadline.
         Index("ix_whistle_calls_tenant_id_status_respond_by", "tenant_id", "status", "respond_by"),

@@ -14,8 +14,10 @@ from infra.clock import now
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf
 from policies import access
+from policies.paths import is_within
 from policies.principal import Principal
 from services.events.service import record_step
+from services.lists import needs
 from services.registration.places import actor_id
 from services.registry import fields
 from services.registry.models import Member
@@ -185,6 +187,8 @@ async def blow(session: AsyncSession, principal: Principal, draft: WhistleDraft)
     node = await get_node(session, draft.node_id)
     access.require(session, principal, resource=RESOURCE, action="blow", node=ref(node))
     _check_node(node)
+    if draft.need_id is not None:
+        await _check_need(session, principal, node, draft.need_id)
     call = new_call(session, node, draft, inputs.checked(draft, now()))
     call.blown_by = actor_id(principal)
     session.add(call)
@@ -201,6 +205,18 @@ async def blow(session: AsyncSession, principal: Principal, draft: WhistleDraft)
         payload=blown_payload(call, found),
     )
     return call
+
+
+async def _check_need(
+    session: AsyncSession, principal: Principal, node: Node, need_id: int
+) -> None:
+    """A call blown for a need: the need is one the caller may read, in the call's scope."""
+    need = await needs.get_need(session, need_id, field="needId")
+    access.require(session, principal, resource="need", action="read", node=needs.here(need))
+    if not is_within(need.scope_path, node.path):
+        raise InvalidWhistleCall(
+            f"「对应需求」所在的地点不在“{node.name}”范围内，请在更高一级吹哨", field="needId"
+        )
 
 
 def new_call(

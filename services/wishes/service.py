@@ -34,7 +34,6 @@ from services.wishes.errors import (
 )
 from services.wishes.models import Wish, WishStatus
 from services.wishes.repository import WishFilter
-from services.wishes.scheduled import record_scheduled_step
 from tenants.hierarchy.service import get_node, ref
 
 RESOURCE = "wish"
@@ -351,8 +350,9 @@ async def release_lapsed(session: AsyncSession, today: date) -> list[Wish]:
         wish.claimed_by_member_id, wish.claimed_at, wish.claim_due_on = None, None, None
         wish.released_count += 1
         await session.flush()
-        await record_scheduled_step(
+        await record_step(
             session,
+            None,
             type="wish.released",
             node=here(wish),
             object_type=RESOURCE,

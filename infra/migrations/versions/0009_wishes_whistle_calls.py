@@ -142,6 +142,11 @@ def upgrade() -> None:
             name=op.f("fk_whistle_calls_tenant_id_node_id_nodes"),
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "need_id"],
+            ["needs.tenant_id", "needs.id"],
+            name=op.f("fk_whistle_calls_tenant_id_need_id_needs"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_whistle_calls_tenant_id_tenants")
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_whistle_calls")),
