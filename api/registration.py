@@ -23,7 +23,7 @@ from api.types.registration import (
     UnitRegistrationType,
 )
 from api.types.registry import MemberType
-from services.registration import agreements, members, units, views
+from services.registration import agreements, slips, units, views
 from services.registration.agreements import ContactDraft, TermsDraft
 from services.registration.models import RegistrationStatus
 from services.registration.repository import MemberRegistrationFilter, UnitRegistrationFilter
@@ -156,7 +156,7 @@ class RegistrationQuery:
         self, info: Info[Context, None], id: relay.GlobalID
     ) -> MemberRegistrationType:
         principal, session = await info.context.principal(), await info.context.uow.session()
-        found = await members.read_member_registration(
+        found = await slips.read_member_registration(
             session, principal, int_id(id, MEMBER_REGISTRATION)
         )
         return MemberRegistrationType.from_model(found)
@@ -183,7 +183,7 @@ class RegistrationQuery:
             status=_status(status),
             receipt_filed=receipt_filed,
         )
-        result = await members.list_member_registrations(
+        result = await slips.list_member_registrations(
             session, principal, page(first, after), where
         )
         return connection(result, MemberRegistrationType.from_model, lambda r: (r.id,))

@@ -32,7 +32,7 @@ from api.registry import MEMBER, UNIT
 from api.results import MutationError, attempt
 from api.types.registration import AgreementType, MemberRegistrationType, UnitRegistrationType
 from policies.principal import Principal
-from services.registration import agreements, members, units
+from services.registration import agreements, members, receipts, units
 from services.registration.models import Agreement, MemberRegistration, UnitRegistration
 
 T = TypeVar("T")
@@ -223,7 +223,7 @@ class RegistrationMutation:
     ) -> MemberRegistrationsResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationsSuccess:
             registration_ids = global_ids(ids, MEMBER_REGISTRATION, "ids")
-            rows = await members.confirm_member_registrations(session, principal, registration_ids)
+            rows = await receipts.confirm_member_registrations(session, principal, registration_ids)
             return _member_registrations(rows)
 
         return await _run(info, step)
@@ -233,7 +233,7 @@ class RegistrationMutation:
         self, info: Info[Context, None], id: relay.GlobalID, reason: str
     ) -> MemberRegistrationResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationSuccess:
-            row = await members.return_member_registration(
+            row = await receipts.return_member_registration(
                 session, principal, int_id(id, MEMBER_REGISTRATION, "ids"), reason=reason
             )
             return _member_registration(row)
@@ -246,7 +246,7 @@ class RegistrationMutation:
     ) -> MemberRegistrationsResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationsSuccess:
             registration_ids = global_ids(ids, MEMBER_REGISTRATION, "ids")
-            rows = await members.file_receipts(session, principal, registration_ids)
+            rows = await receipts.file_receipts(session, principal, registration_ids)
             return _member_registrations(rows)
 
         return await _run(info, step)
@@ -256,7 +256,7 @@ class RegistrationMutation:
         self, info: Info[Context, None], id: relay.GlobalID, reason: str
     ) -> MemberRegistrationResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationSuccess:
-            row = await members.end_member_registration(
+            row = await receipts.end_member_registration(
                 session, principal, int_id(id, MEMBER_REGISTRATION, "ids"), reason=reason
             )
             return _member_registration(row)

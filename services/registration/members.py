@@ -1,122 +1,34 @@
-"""在职党员到社区报到: slips submitted by the unit (in batches) or by the member, confirmed
-by the community with a numbered receipt, filed by the unit; ended, or moved elsewhere."""
+"""在职党员到社区报到: slips submitted by the unit (in batches) or by the member, and a
+member's move to another community (the old registration ends, a new slip goes out)."""
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.clock import CHINA, now
 from infra.db import bound_tenant
-from infra.pagination import Page, PageOf
 from policies import access
 from policies.principal import Principal
-from services.events.service import record_step
-from services.registration import inputs, places, repository
+from services.registration import inputs, places, repository, slips
 from services.registration.errors import (
     AlreadyRegistered,
     InvalidRegistration,
     NotConfirmed,
-    RegistrationClosed,
-    RegistrationNotFound,
 )
 from services.registration.inputs import STATE_PHRASES
 from services.registration.models import (
-    OPEN_STATUSES,
     MemberRegistration,
     RegistrationChannel,
     RegistrationStatus,
 )
 from services.registration.numbers import Series, take_numbers
-from services.registration.repository import MemberRegistrationFilter
 from services.registry.models import Member, RegistryStatus
 from services.registry.units import get_unit
 from tenants.hierarchy.models import Node
 from tenants.hierarchy.service import ref
 
-RESOURCE = "member_registration"
-# A batch is one screen of a unit's list; larger ones are split by the unit.
 MAX_BATCH = 500
-
-
-def _here(registration: MemberRegistration) -> tuple[int, str]:
-    return registration.node_id, registration.scope_path
-
-
-def _owns(principal: Principal, registration: MemberRegistration) -> bool:
-    """The member's own slip, or one of the unit's members' slips."""
-    return principal.member_id == registration.member_id or (
-        principal.unit_id is not None and principal.unit_id == registration.unit_id
-    )
-
-
-async def get_member_registration(
-    session: AsyncSession, registration_id: int
-) -> MemberRegistration:
-    found = await repository.member_registration(session, registration_id)
-    if found is None:
-        raise RegistrationNotFound("未找到该报到单", field="id")
-    return found
-
-
-async def read_member_registration(
-    session: AsyncSession, principal: Principal, registration_id: int
-) -> MemberRegistration:
-    registration = await get_member_registration(session, registration_id)
-    access.require(
-        session,
-        principal,
-        resource=RESOURCE,
-        action="read",
-        node=_here(registration),
-        owned=_owns(principal, registration),
-    )
-    return registration
-
-
-def own_registrations(principal: Principal) -> Any:
-    """The slips that are the principal's own, as an SQL condition."""
-    mine = MemberRegistration.member_id == (principal.member_id or 0)
-    return mine | (MemberRegistration.unit_id == (principal.unit_id or 0))
-
-
-async def list_member_registrations(
-    session: AsyncSession, principal: Principal, page: Page, where: MemberRegistrationFilter
-) -> PageOf[MemberRegistration]:
-    scope = access.scope_or_own(
-        principal, RESOURCE, "read", MemberRegistration.scope_path, own_registrations(principal)
-    )
-    return await repository.member_registrations_page(session, scope, page, where)
-
-
-async def _log(
-    session: AsyncSession,
-    principal: Principal,
-    registration: MemberRegistration,
-    step: str,
-    **detail: Any,
-) -> None:
-    payload = {
-        "member_registration_id": registration.id,
-        "slip_number": registration.slip_number,
-        "member_id": registration.member_id,
-        "unit_id": registration.unit_id,
-        "community_id": registration.community_id,
-        "status": registration.status.value,
-        **detail,
-    }
-    await record_step(
-        session,
-        principal,
-        type=f"member_registration.{step}",
-        node=_here(registration),
-        object_type=RESOURCE,
-        object_id=registration.id,
-        payload=payload,
-        detail={"slip_number": registration.slip_number, **detail},
-    )
 
 
 def _already(
@@ -174,7 +86,7 @@ async def _submit(
         ) from error
     for registration in made:
         community = homes[registration.member_id][0]
-        await _log(
+        await slips.log(
             session,
             principal,
             registration,
@@ -230,7 +142,7 @@ async def register_unit_members(
         access.require(
             session,
             principal,
-            resource=RESOURCE,
+            resource=slips.RESOURCE,
             action="submit",
             node=(member.node_id, member.scope_path),
             owned=principal.unit_id == unit.id == member.unit_id,
@@ -260,7 +172,7 @@ def _require_where_living(session: AsyncSession, principal: Principal, member: M
         access.require(
             session,
             principal,
-            resource=RESOURCE,
+            resource=slips.RESOURCE,
             action="submit",
             node=(member.node_id, member.scope_path),
         )
@@ -291,7 +203,7 @@ async def register_member(
     access.require(
         session,
         principal,
-        resource=RESOURCE,
+        resource=slips.RESOURCE,
         action="submit",
         node=ref(community),
         owned=_own(principal, member),
@@ -307,154 +219,6 @@ async def register_member(
         {member.id: (community, residence)},
         _channel(principal, member),
     )
-    return registration
-
-
-async def _locked(
-    session: AsyncSession, registration_ids: Sequence[int], *, field: str = "ids"
-) -> list[MemberRegistration]:
-    if not registration_ids:
-        raise InvalidRegistration("至少选择一张报到单", field=field)
-    found = await repository.member_registrations_for_update(session, registration_ids)
-    if any(i not in found for i in registration_ids):
-        raise RegistrationNotFound("未找到该报到单", field=field)
-    return [found[i] for i in dict.fromkeys(registration_ids)]
-
-
-def _closed(
-    registration: MemberRegistration, wanted: str, *, field: str = "ids"
-) -> RegistrationClosed:
-    state = STATE_PHRASES[registration.status]
-    return RegistrationClosed(
-        f"报到单 {registration.slip_number} {state}，不能再{wanted}", field=field
-    )
-
-
-async def confirm_member_registrations(
-    session: AsyncSession, principal: Principal, registration_ids: Sequence[int]
-) -> list[MemberRegistration]:
-    """The community confirms slips and issues a numbered receipt for each. The rows are
-    locked first, so of two confirmations of one slip exactly one issues a receipt."""
-    registrations = await _locked(session, registration_ids)
-    for registration in registrations:
-        access.require(
-            session, principal, resource=RESOURCE, action="decide", node=_here(registration)
-        )
-        if registration.status is not RegistrationStatus.SUBMITTED:
-            raise _closed(registration, "确认")
-    receipts = await take_numbers(session, Series.RECEIPT, len(registrations))
-    at = now()
-    for registration, receipt in zip(registrations, receipts, strict=True):
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.decided_by, registration.decided_at = places.actor_id(principal), at
-        registration.receipt_number = receipt
-    await session.flush()
-    for registration in registrations:
-        await _log(session, principal, registration, "confirmed")
-        await _log(
-            session,
-            principal,
-            registration,
-            "receipt_issued",
-            receipt_number=receipt_number(registration),
-        )
-    return registrations
-
-
-def receipt_number(registration: MemberRegistration) -> str:
-    assert registration.receipt_number is not None
-    return registration.receipt_number
-
-
-async def return_member_registration(
-    session: AsyncSession, principal: Principal, registration_id: int, *, reason: str
-) -> MemberRegistration:
-    (registration,) = await _locked(session, [registration_id], field="id")
-    access.require(session, principal, resource=RESOURCE, action="decide", node=_here(registration))
-    cleaned = inputs.reason(reason)
-    if registration.status is not RegistrationStatus.SUBMITTED:
-        raise _closed(registration, "退回", field="id")
-    registration.status = RegistrationStatus.RETURNED
-    registration.decided_by, registration.decided_at = places.actor_id(principal), now()
-    registration.return_reason = cleaned
-    await session.flush()
-    await _log(session, principal, registration, "returned", reason=cleaned)
-    return registration
-
-
-async def file_receipts(
-    session: AsyncSession, principal: Principal, registration_ids: Sequence[int]
-) -> list[MemberRegistration]:
-    """The work unit has the receipts and files them (回执归档)."""
-    registrations = await _locked(session, registration_ids)
-    for registration in registrations:
-        access.require(
-            session,
-            principal,
-            resource=RESOURCE,
-            action="file",
-            node=_here(registration),
-            owned=principal.unit_id == registration.unit_id,
-        )
-        if registration.receipt_number is None:
-            raise NotConfirmed(
-                f"报到单 {registration.slip_number} 尚无回执（须社区确认后才有回执）",
-                field="ids",
-            )
-        if registration.receipt_filed_at is not None:
-            raise RegistrationClosed(
-                f"回执 {registration.receipt_number} 已于 "
-                f"{registration.receipt_filed_at.astimezone(CHINA).date().isoformat()} 归档",
-                field="ids",
-            )
-    at = now()
-    for registration in registrations:
-        registration.receipt_filed_by, registration.receipt_filed_at = (
-            places.actor_id(principal),
-            at,
-        )
-    await session.flush()
-    for registration in registrations:
-        await _log(
-            session,
-            principal,
-            registration,
-            "receipt_filed",
-            receipt_number=receipt_number(registration),
-        )
-    return registrations
-
-
-async def _end(
-    session: AsyncSession,
-    principal: Principal,
-    registration: MemberRegistration,
-    reason: str,
-    *,
-    field: str = "id",
-) -> None:
-    access.require(
-        session,
-        principal,
-        resource=RESOURCE,
-        action="end",
-        node=_here(registration),
-        owned=_owns(principal, registration),
-    )
-    if registration.status not in OPEN_STATUSES:
-        raise _closed(registration, "结束", field=field)
-    registration.status = RegistrationStatus.ENDED
-    registration.ended_by, registration.ended_at = places.actor_id(principal), now()
-    registration.end_reason = reason
-    await session.flush()
-    await _log(session, principal, registration, "ended", reason=reason)
-
-
-async def end_member_registration(
-    session: AsyncSession, principal: Principal, registration_id: int, *, reason: str
-) -> MemberRegistration:
-    (registration,) = await _locked(session, [registration_id], field="id")
-    await _end(session, principal, registration, inputs.reason(reason))
     return registration
 
 
@@ -476,7 +240,7 @@ async def move_member(
     access.require(
         session,
         principal,
-        resource=RESOURCE,
+        resource=slips.RESOURCE,
         action="submit",
         node=ref(community),
         owned=_own(principal, member),
@@ -492,8 +256,8 @@ async def move_member(
     note = f"迁居至{community.name}"
     if reason is not None and reason.strip():
         note += f"：{inputs.reason(reason)}"
-    (locked,) = await _locked(session, [held.id], field="memberId")
-    await _end(session, principal, locked, note, field="memberId")
+    (locked,) = await slips.locked(session, [held.id], field="memberId")
+    await slips.end_registration(session, principal, locked, note, field="memberId")
     (registration,) = await _submit(
         session,
         principal,

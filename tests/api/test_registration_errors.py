@@ -802,7 +802,7 @@ async def test_a_receipt_is_filed_once_after_confirmation_and_only_by_its_unit(
 ) -> None:
     # Filed at noon, China time, so the day in the message is today's whatever the hour.
     noon = datetime.combine(today(), time(12), CHINA)
-    monkeypatch.setattr("services.registration.members.now", lambda: noon)
+    monkeypatch.setattr("services.registration.receipts.now", lambda: noon)
     waiting = await county.register("power", county.zhang)
     before = await county.snapshot()
     assert await county.mutate("power", FILE, ids=[waiting["id"]]) == refusal(
@@ -831,7 +831,7 @@ async def test_the_filing_date_in_the_message_is_the_china_date(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     early = datetime.combine(today(), time(1), CHINA)
-    monkeypatch.setattr("services.registration.members.now", lambda: early)
+    monkeypatch.setattr("services.registration.receipts.now", lambda: early)
     [confirmed] = await county.confirm(await county.register("power", county.zhang))
     await county.step("power", FILE, "registrations", ids=[confirmed["id"]])
     again = await county.mutate("power", FILE, ids=[confirmed["id"]])
