@@ -9,8 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
 
 from infra.clock import today
 from infra.db import Database
@@ -21,7 +20,7 @@ from services.alliances.errors import AlreadyInAlliance
 from services.registry.models import Member, RegistryStatus, Unit
 from services.registry.numbers import credit_code_check_char
 from tenants.hierarchy.models import Node, NodeKind
-from tests.api.graphql_client import bearer, global_id, token_for
+from tests.api.graphql_client import bearer, global_id, statements_during, token_for
 from tests.conftest import GraphQLCall, MakeTenant
 from tests.factories import add_member, add_node, add_unit, add_user, root_of
 
@@ -799,18 +798,7 @@ async def test_listing_alliances_with_their_units_members_and_meetings_takes_fix
     } } } }"""
 
     async def statements() -> int:
-        seen: list[str] = []
-
-        def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(county.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            body = await county.ask("street", query)
-        finally:
-            event.remove(county.db.engine.sync_engine, "before_cursor_execute", count)
-        assert "errors" not in body, body
-        return len(seen)
+        return await statements_during(county.db, county.ask("street", query))
 
     async def alliance_with_everything(node: Node, name: str, unit: Unit, member: Member) -> None:
         alliance = await county.form("street", node, name, "COMMUNITY_COMMITTEE")

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import Connection, event, text, update
+from sqlalchemy import text, update
 
 from infra.clock import CHINA
 from infra.db import Database
@@ -23,7 +23,7 @@ from services.lists.work_orders import Received, WorkOrderDraft
 from services.registry.models import Member, Unit
 from services.registry.numbers import credit_code_check_char
 from tenants.hierarchy.models import Node, NodeKind
-from tests.api.graphql_client import bearer, global_id, token_for
+from tests.api.graphql_client import bearer, global_id, statements_during, token_for
 from tests.conftest import GraphQLCall, MakeTenant
 from tests.factories import (
     add_member,
@@ -801,18 +801,7 @@ async def test_listing_needs_with_their_matches_and_history_takes_fixed_queries(
       member { name } offererName community { name } } } workOrder { externalId } } } } }"""
 
     async def statements() -> int:
-        seen: list[str] = []
-
-        def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(county.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            body = await county.ask("street", query)
-        finally:
-            event.remove(county.db.engine.sync_engine, "before_cursor_execute", count)
-        assert "errors" not in body, body
-        return len(seen)
+        return await statements_during(county.db, county.ask("street", query))
 
     async def matched_need(offerer: str) -> None:
         need = await county.raise_need()

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, text
+from sqlalchemy import text
 
 from infra.clock import today
 from infra.db import Database
@@ -17,7 +17,7 @@ from infra.settings import Settings
 from services.registry.models import Member, Unit
 from services.registry.numbers import credit_code_check_char
 from tenants.hierarchy.models import Node, NodeKind
-from tests.api.graphql_client import bearer, global_id, token_for
+from tests.api.graphql_client import bearer, global_id, statements_during, token_for
 from tests.conftest import GraphQLCall, MakeTenant
 from tests.factories import (
     add_member,
@@ -559,18 +559,7 @@ async def test_listing_projects_and_claims_takes_fixed_queries(county: County) -
       project { title claimed } } } } }"""
 
     async def statements(who: str, query: str) -> int:
-        seen: list[str] = []
-
-        def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(county.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            body = await county.ask(who, query)
-        finally:
-            event.remove(county.db.engine.sync_engine, "before_cursor_execute", count)
-        assert "errors" not in body, body
-        return len(seen)
+        return await statements_during(county.db, county.ask(who, query))
 
     async def project_with_claims(title: str) -> None:
         project = await county.publish(title=title)

@@ -9,8 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
 
 from infra.clock import CHINA, now
 from infra.db import Database
@@ -20,7 +19,7 @@ from services.registry.models import Member, Unit
 from services.registry.numbers import credit_code_check_char
 from services.whistles.escalation import escalate_due
 from tenants.hierarchy.models import Node, NodeKind
-from tests.api.graphql_client import bearer, global_id, token_for
+from tests.api.graphql_client import bearer, global_id, statements_during, token_for
 from tests.conftest import GraphQLCall, MakeTenant
 from tests.factories import (
     add_member,
@@ -445,18 +444,7 @@ async def test_lists_of_calls_take_a_fixed_number_of_statements(county: County) 
       myAnswers {{ answer }} escalatedFrom {{ id }} escalatedTo {{ id }} }} }} }} }}"""
 
     async def statements() -> int:
-        seen: list[str] = []
-
-        def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(county.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            body = await county.ask("admin", query)
-        finally:
-            event.remove(county.db.engine.sync_engine, "before_cursor_execute", count)
-        assert "errors" not in body, body
-        return len(seen)
+        return await statements_during(county.db, county.ask("admin", query))
 
     await county.blow("street", county.street)
     await statements()  # the caller's grants are cached from the first request on

@@ -10,8 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
 
 from infra.clock import today
 from infra.db import Database
@@ -21,7 +20,7 @@ from services.registry.models import Member, Unit
 from services.registry.numbers import credit_code_check_char
 from services.wishes.service import release_lapsed
 from tenants.hierarchy.models import Node, NodeKind
-from tests.api.graphql_client import bearer, global_id, token_for
+from tests.api.graphql_client import bearer, global_id, statements_during, token_for
 from tests.conftest import GraphQLCall, MakeTenant
 from tests.factories import (
     add_member,
@@ -343,18 +342,7 @@ async def test_lists_of_wishes_take_a_fixed_number_of_statements(county: County)
       community { name } claimant { name } } } } }"""
 
     async def statements() -> int:
-        seen: list[str] = []
-
-        def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(county.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            body = await county.ask("east", query)
-        finally:
-            event.remove(county.db.engine.sync_engine, "before_cursor_execute", count)
-        assert "errors" not in body, body
-        return len(seen)
+        return await statements_during(county.db, county.ask("east", query))
 
     await county.wish("zhang", CLAIM, id=(await county.post())["id"])
     await statements()  # the caller's grants are cached from the first request on
