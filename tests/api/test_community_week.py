@@ -345,3 +345,44 @@ async def _need_of(w: Week, external_id: str, ids: dict[str, Any]) -> str:
     )
     (need,) = [e["node"]["id"] for e in found["edges"] if e["node"]["workOrder"]]
     return str(need)
+
+
+async def test_a_whistle_call_for_a_need_must_cover_the_need(
+    week: tuple[Week, dict[str, Any]],
+) -> None:
+    w, ids = week
+    need = (
+        await w.call(
+            "east",
+            RAISE,
+            i={
+                "placeId": ids["east"],
+                "category": "SANITATION",
+                "description": "社区主干道积水",
+                "source": "RESIDENT_REQUEST",
+            },
+        )
+    )["need"]
+    starts = now() + timedelta(hours=3)
+    call = {
+        "kind": "ROUTINE",
+        "title": "清理积水",
+        "place": "社区主干道",
+        "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=2)).isoformat(),
+        "respondBy": (now() + timedelta(hours=1)).isoformat(),
+        "membersWanted": 1,
+    }
+    # Blown for a compound only, the call does not reach where the need is.
+    narrow = await w.call("east", BLOW, i={**call, "nodeId": ids["garden"], "needId": need["id"]})
+    assert narrow == {
+        "code": "INVALID_WHISTLE_CALL",
+        "message": "「对应需求」所在的地点不在“东园小区”范围内，请在更高一级吹哨",
+        "field": "needId",
+    }
+    unknown = await w.call(
+        "east", BLOW, i={**call, "nodeId": ids["east"], "needId": global_id("Need", 999999)}
+    )
+    assert unknown == {"code": "NEED_NOT_FOUND", "message": "未找到该需求", "field": "needId"}
+    made = await w.call("east", BLOW, i={**call, "nodeId": ids["east"], "needId": need["id"]})
+    assert made["call"]["status"] == "OPEN"
