@@ -167,13 +167,23 @@ async def check_agreement(
     enforcer = casbin_enforcer(
         (who.subject, grant.role, grant.path) for who in principals for grant in who.grants
     )
+    # The matcher compares resource and action for equality, so casbin decides alike the
+    # pairs its own policy grants to the same roles: it is asked once per such set of roles
+    # (about 20 instead of 100 pairs), and every pair is still checked against its answer.
+    roles_of: dict[tuple[str, str], set[str]] = {}
+    for role, resource, action in enforcer.get_policy():
+        roles_of.setdefault((resource, action), set()).add(role)
     for who in principals:
+        decided: dict[frozenset[str], set[int]] = {}
         for resource, action in PAIRS:
-            allowed = {
-                node.id
-                for node in nodes
-                if enforcer.enforce(who.subject, node.path, resource, action)
-            }
+            roles = frozenset(roles_of.get((resource, action), ()))
+            if roles not in decided:
+                decided[roles] = {
+                    node.id
+                    for node in nodes
+                    if enforcer.enforce(who.subject, node.path, resource, action)
+                }
+            allowed = decided[roles]
             context = f"{resource}.{action} with grants {who.grants}"
             assert await scoped_ids(session, who, resource, action) == allowed, context
             permitted = {node.id for node in nodes if may(who, node.path, resource, action)}
