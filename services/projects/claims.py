@@ -209,12 +209,16 @@ async def _take_place(
     origin: ClaimOrigin,
 ) -> ProjectClaim:
     """The checks, in the order a clerk would make them, then the place: the project is
-    locked, so the count below is not overtaken by another claim."""
+    locked, so the count below is not overtaken by another claim. A self-claimant learns
+    nothing about a project (its state, its terms) of a community it is not registered in."""
+    if origin is ClaimOrigin.SELF:
+        await _check_registered(session, project, claimant)
     _check_open(project)
     _check_terms(project, claimant, origin)
     if not claimant.on_register:
         raise NotRegisteredHere(f"“{claimant.name}”已退出名册，不能认领", field=claimant.field)
-    await _check_registered(session, project, claimant)
+    if origin is not ClaimOrigin.SELF:
+        await _check_registered(session, project, claimant)
     held = await repository.active_claim(
         session, project.id, unit_id=claimant.unit_id, member_id=claimant.member_id
     )

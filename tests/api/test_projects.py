@@ -649,6 +649,11 @@ async def test_claims_on_a_project_not_open_are_refused(county: County) -> None:
         ), message
         assigned = await county.mutate("east", ASSIGN, p=project, m=mid(county.zhang))
         assert assigned == refusal("PROJECT_NOT_OPEN", message, "projectId"), message
+        # A unit of another community learns nothing of the project, not even its state.
+        elsewhere = await county.mutate("school", CLAIM, p=project)
+        assert elsewhere == refusal(
+            "NOT_REGISTERED_HERE", "“城关小学”未在“东门社区”报到，不能认领该项目", "projectId"
+        ), message
     steps: list[tuple[str, str, dict[str, Any], str]] = [
         (PUBLISH, closed, {}, "项目“已结项目”已结项，不能再发布"),
         (REVISE, closed, {"i": project_input(county.east)}, "项目“已结项目”已结项，不能再修改"),
