@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
@@ -12,7 +13,7 @@ from api.context import Context
 from api.hierarchy import NODE
 from api.ids import int_id
 from api.registry import MEMBER, UNIT
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
 from api.types.alliances import (
     AllianceKindType,
     AllianceStatusType,
@@ -21,6 +22,7 @@ from api.types.alliances import (
     JointMeetingType,
     PartTimeMemberType,
 )
+from policies.principal import Principal
 from services.alliances import committee, service, units
 from services.alliances.committee import JointMeetingDraft
 from services.alliances.models import DEFAULT_POST, AllianceKind, AllianceStatus
@@ -155,13 +157,11 @@ class AllianceMutation:
     async def form_alliance(
         self, info: Info[Context, None], input: AllianceInput
     ) -> AllianceResult:
-        async def work() -> AllianceSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> AllianceSuccess:
             alliance = await service.form_alliance(session, principal, input.draft())
             return AllianceSuccess(alliance=AllianceType.from_model(alliance))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="撤销联盟（保留记录和原因）：成员单位于当日退出，兼职委员于当日免职"
@@ -173,15 +173,13 @@ class AllianceMutation:
         reason: str,
         dissolved_on: date | None = None,
     ) -> AllianceResult:
-        async def work() -> AllianceSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> AllianceSuccess:
             alliance = await service.dissolve_alliance(
                 session, principal, int_id(id, ALLIANCE), reason=reason, dissolved_on=dissolved_on
             )
             return AllianceSuccess(alliance=AllianceType.from_model(alliance))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="单位党组织加入联盟（须在册，且位于联盟所在区划之内）")
     async def add_alliance_unit(
@@ -192,9 +190,7 @@ class AllianceMutation:
         joined_on: date | None = None,
         role: str | None = None,
     ) -> AllianceUnitResult:
-        async def work() -> AllianceUnitSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> AllianceUnitSuccess:
             alliance, membership, unit = await units.add_unit(
                 session,
                 principal,
@@ -208,7 +204,7 @@ class AllianceMutation:
                 membership=AllianceUnitType.from_models(membership, unit),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="成员单位退出联盟（保留记录）；该单位的兼职委员须先免职")
     async def remove_alliance_unit(
@@ -218,9 +214,7 @@ class AllianceMutation:
         unit_id: relay.GlobalID,
         left_on: date | None = None,
     ) -> AllianceUnitResult:
-        async def work() -> AllianceUnitSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> AllianceUnitSuccess:
             alliance, membership, unit = await units.remove_unit(
                 session,
                 principal,
@@ -233,7 +227,7 @@ class AllianceMutation:
                 membership=AllianceUnitType.from_models(membership, unit),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="任命兼职委员（须为成员单位的在册党员）")
     async def appoint_part_time_member(
@@ -244,9 +238,7 @@ class AllianceMutation:
         post: str | None = DEFAULT_POST,
         from_on: date | None = None,
     ) -> PartTimeMemberResult:
-        async def work() -> PartTimeMemberSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> PartTimeMemberSuccess:
             alliance, appointment, member = await committee.appoint_part_time_member(
                 session,
                 principal,
@@ -260,7 +252,7 @@ class AllianceMutation:
                 part_time_member=PartTimeMemberType.from_models(appointment, member),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="免去兼职委员职务（保留记录）")
     async def end_part_time_member(
@@ -270,9 +262,7 @@ class AllianceMutation:
         member_id: relay.GlobalID,
         to_on: date | None = None,
     ) -> PartTimeMemberResult:
-        async def work() -> PartTimeMemberSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> PartTimeMemberSuccess:
             alliance, appointment, member = await committee.end_part_time_member(
                 session,
                 principal,
@@ -285,15 +275,13 @@ class AllianceMutation:
                 part_time_member=PartTimeMemberType.from_models(appointment, member),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="记录一次联席会议及其议定事项")
     async def record_joint_meeting(
         self, info: Info[Context, None], alliance_id: relay.GlobalID, input: JointMeetingInput
     ) -> JointMeetingResult:
-        async def work() -> JointMeetingSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> JointMeetingSuccess:
             alliance, meeting = await committee.record_joint_meeting(
                 session, principal, int_id(alliance_id, ALLIANCE, "allianceId"), input.draft()
             )
@@ -302,4 +290,4 @@ class AllianceMutation:
                 joint_meeting=JointMeetingType.from_model(meeting),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)

@@ -2,9 +2,8 @@
 matching, and 12345 work orders. Each mutation is one transaction, answered with the
 saved record or a typed error (and then nothing is saved)."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,7 @@ from api.context import Context
 from api.hierarchy import NODE
 from api.ids import int_id
 from api.registry import MEMBER, UNIT, subtree
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
 from api.types.lists import (
     NeedCategoryType,
     NeedSourceType,
@@ -49,8 +48,6 @@ from services.lists.work_orders import WorkOrderDraft
 
 NEED = "Need"
 RESOURCE = "Resource"
-T = TypeVar("T")
-Step = Callable[[AsyncSession, Principal], Awaitable[T]]
 
 
 def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
@@ -161,14 +158,6 @@ ResourceResult = Annotated[ResourceSuccess | MutationError, strawberry.union("Re
 WorkOrderResult = Annotated[WorkOrderSuccess | MutationError, strawberry.union("WorkOrderResult")]
 
 
-async def _run(info: Info[Context, None], step: Step[T]) -> T | MutationError:
-    async def work() -> T:
-        principal = await info.context.principal()
-        return await step(await info.context.uow.session(), principal)
-
-    return await attempt(info, work)
-
-
 def _need(row: Need) -> NeedSuccess:
     return NeedSuccess(need=NeedType.from_model(row))
 
@@ -256,7 +245,7 @@ class ListsMutation:
         async def step(session: AsyncSession, principal: Principal) -> NeedSuccess:
             return _need(await needs.raise_need(session, principal, input.draft()))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="将待对接的需求与本社区可对接的资源对接")
     async def match_need(
@@ -276,7 +265,7 @@ class ListsMutation:
             )
             return _need(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="撤销对接（开始办理前；须写明原因），需求恢复为待对接")
     async def unmatch_need(
@@ -288,7 +277,7 @@ class ListsMutation:
             )
             return _need(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="已对接的需求开始办理")
     async def start_need(
@@ -297,7 +286,7 @@ class ListsMutation:
         async def step(session: AsyncSession, principal: Principal) -> NeedSuccess:
             return _need(await needs.start_need(session, principal, int_id(id, NEED), note=note))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="办理中的需求已解决（须写明办理结果）")
     async def resolve_need(
@@ -309,7 +298,7 @@ class ListsMutation:
             )
             return _need(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="回访后办结已解决的需求，记录居民满意度")
     async def close_need(
@@ -329,7 +318,7 @@ class ListsMutation:
             )
             return _need(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="驳回待对接或已对接的需求（须写明原因；对接随之撤销）")
     async def reject_need(
@@ -339,7 +328,7 @@ class ListsMutation:
             row = await needs.reject_need(session, principal, int_id(id, NEED), reason=reason)
             return _need(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="提供资源：单位或党员向已报到的社区提供，或由社区工作人员代为登记"
@@ -350,7 +339,7 @@ class ListsMutation:
         async def step(session: AsyncSession, principal: Principal) -> ResourceSuccess:
             return _resource(await resources.offer_resource(session, principal, input.draft()))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="撤回资源（提供者本人或社区工作人员）")
     async def withdraw_resource(
@@ -362,7 +351,7 @@ class ListsMutation:
             )
             return _resource(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="合作系统提交 12345 热线工单，转为社区需求；同一工单编号重复提交时返回"
@@ -378,4 +367,4 @@ class ListsMutation:
                 already_received=not received.new,
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)

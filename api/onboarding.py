@@ -5,11 +5,13 @@ import io
 from typing import IO, Annotated, Any, cast
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.context import Context
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
+from policies.principal import Principal
 from services.onboarding.report import ImportReport
 from services.onboarding.service import import_workbook
 from services.onboarding.workbook import write_template
@@ -99,9 +101,7 @@ class OnboardingMutation:
     async def import_workbook(
         self, info: Info[Context, None], files: list[Upload], dry_run: bool = False
     ) -> ImportResult:
-        async def work() -> ImportReportType:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> ImportReportType:
             sources = [
                 (str(getattr(f, "filename", "") or "upload"), cast(IO[bytes], _file_of(f)))
                 for f in files
@@ -118,7 +118,7 @@ class OnboardingMutation:
                 info.context.uow.rollback_only = True
             return ImportReportType.of(report)
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
 
 def _file_of(upload: Any) -> Any:

@@ -1,9 +1,8 @@
 """The steps of projects, claims and tasks as mutations: each one transaction, answered
 with the saved record or a typed error (and then nothing is saved)."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +14,7 @@ from api.hierarchy import NODE
 from api.ids import int_id
 from api.registration import optional_id
 from api.registry import MEMBER, UNIT
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
 from api.types.projects import (
     ProjectClaimantKindType,
     ProjectClaimantType,
@@ -34,17 +33,6 @@ from services.projects.tasks import TaskDraft
 PROJECT = "Project"
 PROJECT_CLAIM = "ProjectClaim"
 TASK = "Task"
-
-T = TypeVar("T")
-Step = Callable[[AsyncSession, Principal], Awaitable[T]]
-
-
-async def _run(info: Info[Context, None], step: Step[T]) -> T | MutationError:
-    async def work() -> T:
-        principal = await info.context.principal()
-        return await step(await info.context.uow.session(), principal)
-
-    return await attempt(info, work)
 
 
 @strawberry.input(description="项目或志愿服务岗位的内容")
@@ -141,7 +129,7 @@ class ProjectMutation:
             made = await projects.create_project(session, principal, input.draft(), publish=publish)
             return _project(made)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="修改草稿（发布后不能再改）")
     async def revise_project(
@@ -153,14 +141,14 @@ class ProjectMutation:
                 await projects.revise_project(session, principal, project_id, input.draft())
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="发布草稿，开始接受认领")
     async def publish_project(self, info: Info[Context, None], id: relay.GlobalID) -> ProjectResult:
         async def step(session: AsyncSession, principal: Principal) -> ProjectSuccess:
             return _project(await projects.publish_project(session, principal, int_id(id, PROJECT)))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="结项：不再接受认领，已有的认领继续到完成")
     async def close_project(
@@ -170,7 +158,7 @@ class ProjectMutation:
             project_id = int_id(id, PROJECT)
             return _project(await projects.close_project(session, principal, project_id, note=note))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="取消草稿或认领中的项目（须写明原因）；未完成的认领随之取消")
     async def cancel_project(
@@ -182,7 +170,7 @@ class ProjectMutation:
                 await projects.cancel_project(session, principal, project_id, reason=reason)
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="自主认领：单位党组织管理员为本单位、党员为自己认领（须已在该社区报到）；"
@@ -203,7 +191,7 @@ class ProjectMutation:
             )
             return _claim(made)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="指定认领：社区或街道指定一个单位党组织或一名党员（须已在项目范围内报到）"
@@ -225,7 +213,7 @@ class ProjectMutation:
             )
             return _claim(made)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="标记开始服务（社区工作人员或认领者本人）")
     async def start_claim(
@@ -236,7 +224,7 @@ class ProjectMutation:
                 await claim_steps.start_claim(session, principal, int_id(id, PROJECT_CLAIM))
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="开始服务前退出认领（认领者本人或社区），名额随即空出")
     async def withdraw_claim(
@@ -248,7 +236,7 @@ class ProjectMutation:
                 await claim_steps.withdraw_claim(session, principal, claim_id, reason=reason)
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="开始服务后申请退出（认领者本人，须写明原因），由社区审批")
     async def request_claim_withdrawal(
@@ -260,7 +248,7 @@ class ProjectMutation:
                 await claim_steps.request_withdrawal(session, principal, claim_id, reason=reason)
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区同意退出申请：认领退出，名额空出")
     async def approve_claim_withdrawal(
@@ -270,7 +258,7 @@ class ProjectMutation:
             claim_id = int_id(id, PROJECT_CLAIM)
             return _claim(await claim_steps.approve_withdrawal(session, principal, claim_id))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区不同意退出申请（须写明理由）：认领回到服务中")
     async def refuse_claim_withdrawal(
@@ -282,7 +270,7 @@ class ProjectMutation:
                 await claim_steps.refuse_withdrawal(session, principal, claim_id, reason=reason)
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区确认认领已完成（可附说明）")
     async def complete_claim(
@@ -292,7 +280,7 @@ class ProjectMutation:
             claim_id = int_id(id, PROJECT_CLAIM)
             return _claim(await claim_steps.complete_claim(session, principal, claim_id, note=note))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="街道或社区向已报到的单位党组织交办任务")
     async def give_task(self, info: Info[Context, None], input: TaskInput) -> TaskResult:
@@ -301,7 +289,7 @@ class ProjectMutation:
                 task=TaskType.from_model(await tasks.give_task(session, principal, input.draft()))
             )
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="承办单位报告任务进展（可附完成进度 0–100）")
     async def report_task_progress(
@@ -317,7 +305,7 @@ class ProjectMutation:
             )
             return TaskSuccess(task=TaskType.from_model(task))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="承办单位报告任务完成（须写明完成情况）")
     async def complete_task(
@@ -327,7 +315,7 @@ class ProjectMutation:
             task = await tasks.complete_task(session, principal, int_id(id, TASK), report=report)
             return TaskSuccess(task=TaskType.from_model(task))
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="交办的街道或社区撤销任务（须写明原因）")
     async def cancel_task(
@@ -337,4 +325,4 @@ class ProjectMutation:
             task = await tasks.cancel_task(session, principal, int_id(id, TASK), reason=reason)
             return TaskSuccess(task=TaskType.from_model(task))
 
-        return await _run(info, step)
+        return await run_step(info, step)

@@ -1,9 +1,6 @@
 """The steps of 双报到 as mutations: each one transaction, answered with the saved record or
 a typed error (and then nothing is saved)."""
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -29,22 +26,11 @@ from api.registration import (
     optional_id,
 )
 from api.registry import MEMBER, UNIT
-from api.results import MutationError, attempt
+from api.results import run_step
 from api.types.registration import AgreementType, MemberRegistrationType, UnitRegistrationType
 from policies.principal import Principal
 from services.registration import agreements, members, receipts, units
 from services.registration.models import Agreement, MemberRegistration, UnitRegistration
-
-T = TypeVar("T")
-Step = Callable[[AsyncSession, Principal], Awaitable[T]]
-
-
-async def _run(info: Info[Context, None], step: Step[T]) -> T | MutationError:
-    async def work() -> T:
-        principal = await info.context.principal()
-        return await step(await info.context.uow.session(), principal)
-
-    return await attempt(info, work)
 
 
 def _unit_registration(row: UnitRegistration) -> UnitRegistrationSuccess:
@@ -87,7 +73,7 @@ class RegistrationMutation:
             )
             return _unit_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区确认单位报到")
     async def confirm_unit_registration(
@@ -98,7 +84,7 @@ class RegistrationMutation:
             row = await units.confirm_unit_registration(session, principal, registration_id)
             return _unit_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区退回单位报到（须写明原因）")
     async def return_unit_registration(
@@ -110,7 +96,7 @@ class RegistrationMutation:
             )
             return _unit_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="结束（或撤回）单位报到；生效的协议随之终止")
     async def end_unit_registration(
@@ -122,7 +108,7 @@ class RegistrationMutation:
             )
             return _unit_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="签订共驻共建协议（单位报到经社区确认后）")
     async def sign_agreement(
@@ -133,7 +119,7 @@ class RegistrationMutation:
             row = await agreements.sign_agreement(session, principal, registration, terms.draft())
             return _agreement(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="修订协议条款（保留修订前的版本，须写明原因）")
     async def amend_agreement(
@@ -145,7 +131,7 @@ class RegistrationMutation:
             )
             return _agreement(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="续签协议：新的结束日期（开始日期默认为原协议到期次日），可同时调整条款"
@@ -163,7 +149,7 @@ class RegistrationMutation:
             )
             return _agreement(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="终止协议（须写明原因）")
     async def end_agreement(
@@ -175,7 +161,7 @@ class RegistrationMutation:
             )
             return _agreement(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="单位组织党员分批报到（整体推进、分批组织）：每人报到到其居住的社区；"
@@ -193,7 +179,7 @@ class RegistrationMutation:
             )
             return _member_registrations(rows)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="党员报到（本人自行报到，或由单位、社区代为提交）：社区默认为名册上的居住社区"
@@ -215,7 +201,7 @@ class RegistrationMutation:
             )
             return _member_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区确认党员报到并出具回执（可一次确认多张）")
     async def confirm_member_registrations(
@@ -226,7 +212,7 @@ class RegistrationMutation:
             rows = await receipts.confirm_member_registrations(session, principal, registration_ids)
             return _member_registrations(rows)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="社区退回党员报到单（须写明原因）")
     async def return_member_registration(
@@ -238,7 +224,7 @@ class RegistrationMutation:
             )
             return _member_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="单位收到回执并归档（可一次归档多份）")
     async def file_receipts(
@@ -249,7 +235,7 @@ class RegistrationMutation:
             rows = await receipts.file_receipts(session, principal, registration_ids)
             return _member_registrations(rows)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="结束党员报到（须写明原因；记录保留）")
     async def end_member_registration(
@@ -261,7 +247,7 @@ class RegistrationMutation:
             )
             return _member_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="迁居转报到：结束在原社区的报到（记录保留），向新居住地社区提交新的报到单"
@@ -285,4 +271,4 @@ class RegistrationMutation:
             )
             return _member_registration(row)
 
-        return await _run(info, step)
+        return await run_step(info, step)

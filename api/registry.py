@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
@@ -12,7 +13,7 @@ from api.context import Context
 from api.hierarchy import NODE
 from api.identity import UserResult, UserSuccess
 from api.ids import int_id, uuid_id
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
 from api.types.identity import UserType
 from api.types.registry import (
     GenderType,
@@ -22,6 +23,7 @@ from api.types.registry import (
     UnitKindType,
     UnitType,
 )
+from policies.principal import Principal
 from services.registry import accounts, members, units
 from services.registry.members import MemberDraft
 from services.registry.models import Gender, PartyOrgType, RegistryStatus, UnitKind
@@ -194,77 +196,65 @@ async def subtree(info: Info[Context, None], within: relay.GlobalID | None) -> s
 class RegistryMutation:
     @strawberry.mutation(description="登记一个单位党组织")
     async def add_unit(self, info: Info[Context, None], input: UnitInput) -> UnitResult:
-        async def work() -> UnitSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> UnitSuccess:
             unit = await units.add_unit(session, principal, input.draft())
             return UnitSuccess(unit=UnitType.from_model(unit))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="更正单位党组织信息（只改给出的项）")
     async def correct_unit(
         self, info: Info[Context, None], id: relay.GlobalID, input: UnitInput
     ) -> UnitResult:
-        async def work() -> UnitSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> UnitSuccess:
             unit = await units.correct_unit(session, principal, int_id(id, UNIT), input.draft())
             return UnitSuccess(unit=UnitType.from_model(unit))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="单位党组织退出名册（保留记录和原因）")
     async def retire_unit(
         self, info: Info[Context, None], id: relay.GlobalID, reason: str
     ) -> UnitResult:
-        async def work() -> UnitSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> UnitSuccess:
             unit = await units.retire_unit(session, principal, int_id(id, UNIT), reason=reason)
             return UnitSuccess(unit=UnitType.from_model(unit))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="登记一名在职党员")
     async def add_member(self, info: Info[Context, None], input: MemberInput) -> MemberResult:
-        async def work() -> MemberSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> MemberSuccess:
             member = await members.add_member(
                 session, principal, info.context.personal, input.draft()
             )
             return MemberSuccess(member=MemberType.from_model(member))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="更正在职党员信息（只改给出的项）")
     async def correct_member(
         self, info: Info[Context, None], id: relay.GlobalID, input: MemberInput
     ) -> MemberResult:
-        async def work() -> MemberSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> MemberSuccess:
             member = await members.correct_member(
                 session, principal, info.context.personal, int_id(id, MEMBER), input.draft()
             )
             return MemberSuccess(member=MemberType.from_model(member))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="在职党员退出名册（调出、退休等；保留记录和原因）")
     async def retire_member(
         self, info: Info[Context, None], id: relay.GlobalID, reason: str
     ) -> MemberResult:
-        async def work() -> MemberSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> MemberSuccess:
             member = await members.retire_member(
                 session, principal, int_id(id, MEMBER), reason=reason
             )
             return MemberSuccess(member=MemberType.from_model(member))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="绑定账号：单位党组织管理员账号对应的单位、党员本人账号对应的党员"
@@ -277,9 +267,7 @@ class RegistryMutation:
         unit_id: relay.GlobalID | None = None,
         member_id: relay.GlobalID | None = None,
     ) -> UserResult:
-        async def work() -> UserSuccess:
-            principal = await info.context.principal()
-            session = await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> UserSuccess:
             user = await accounts.link_account(
                 session,
                 principal,
@@ -289,4 +277,4 @@ class RegistryMutation:
             )
             return UserSuccess(user=UserType.from_model(user))
 
-        return await attempt(info, work)
+        return await run_step(info, step)

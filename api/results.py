@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 # Every module defining domain errors, so the code enum below names them all.
@@ -21,6 +22,7 @@ import tenants.hierarchy.errors
 import tenants.rules.errors  # noqa: F401
 from infra.errors import DomainError
 from policies.errors import Unauthenticated
+from policies.principal import Principal
 
 T = TypeVar("T")
 
@@ -47,6 +49,19 @@ class MutationError:
     @classmethod
     def of(cls, error: DomainError) -> "MutationError":
         return cls(code=ErrorCode(error.code), message=error.message, field=error.field)
+
+
+Step = Callable[[AsyncSession, Principal], Awaitable[T]]
+
+
+async def run_step(info: Info[Any, None], step: Step[T]) -> T | MutationError:
+    """`attempt` a step that takes the request's session and caller: most mutations."""
+
+    async def work() -> T:
+        principal = await info.context.principal()
+        return await step(await info.context.uow.session(), principal)
+
+    return await attempt(info, work)
 
 
 async def attempt(info: Info[Any, None], work: Callable[[], Awaitable[T]]) -> T | MutationError:

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
@@ -12,7 +13,7 @@ from api.context import Context
 from api.hierarchy import NODE
 from api.ids import int_id
 from api.registry import subtree
-from api.results import MutationError, attempt
+from api.results import MutationError, run_step
 from api.types.whistles import (
     WhistleAnswerType,
     WhistleCallStatusType,
@@ -21,6 +22,7 @@ from api.types.whistles import (
     WhistleRecipientKindType,
     WhistleRecipientType,
 )
+from policies.principal import Principal
 from services.whistles import responses, service
 from services.whistles.inputs import WhistleDraft
 from services.whistles.models import Answer, RecipientKind, WhistleCall, WhistleKind, WhistleStatus
@@ -146,11 +148,10 @@ class WhistleMutation:
     async def blow_whistle(
         self, info: Info[Context, None], input: WhistleCallInput
     ) -> WhistleCallResult:
-        async def work() -> WhistleCallSuccess:
-            principal, session = await info.context.principal(), await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> WhistleCallSuccess:
             return _call(await service.blow(session, principal, input.draft()))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(
         description="回应吹哨召集：接受或婉拒；响应截止前可改变回应。单位管理员本人也被召集时，"
@@ -164,8 +165,7 @@ class WhistleMutation:
         respond_as: WhistleRecipientKindType | None = None,  # type: ignore[valid-type]
         note: str | None = None,
     ) -> WhistleResponseResult:
-        async def work() -> WhistleResponseSuccess:
-            principal, session = await info.context.principal(), await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> WhistleResponseSuccess:
             call, response = await responses.respond(
                 session,
                 principal,
@@ -179,26 +179,24 @@ class WhistleMutation:
                 response=WhistleRecipientType.from_model(response),
             )
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="结束吹哨召集，写明处置结果")
     async def close_whistle_call(
         self, info: Info[Context, None], id: relay.GlobalID, outcome: str
     ) -> WhistleCallResult:
-        async def work() -> WhistleCallSuccess:
-            principal, session = await info.context.principal(), await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> WhistleCallSuccess:
             call_id = int_id(id, WHISTLE_CALL)
             return _call(await service.close_call(session, principal, call_id, outcome=outcome))
 
-        return await attempt(info, work)
+        return await run_step(info, step)
 
     @strawberry.mutation(description="取消吹哨召集（须写明原因）")
     async def cancel_whistle_call(
         self, info: Info[Context, None], id: relay.GlobalID, reason: str
     ) -> WhistleCallResult:
-        async def work() -> WhistleCallSuccess:
-            principal, session = await info.context.principal(), await info.context.uow.session()
+        async def step(session: AsyncSession, principal: Principal) -> WhistleCallSuccess:
             call_id = int_id(id, WHISTLE_CALL)
             return _call(await service.cancel_call(session, principal, call_id, reason=reason))
 
-        return await attempt(info, work)
+        return await run_step(info, step)

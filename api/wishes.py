@@ -1,6 +1,5 @@
 """Queries and mutations of 微心愿: posting, claiming, fulfilling, confirming, cancelling."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from api.context import Context
 from api.hierarchy import NODE
 from api.ids import int_id
 from api.registry import subtree
-from api.results import MutationError, attempt
+from api.results import MutationError, Step, run_step
 from api.types.wishes import WishStatusType, WishType
 from policies.principal import Principal
 from services.wishes import service
@@ -55,16 +54,13 @@ class WishSuccess:
 
 
 WishResult = Annotated[WishSuccess | MutationError, strawberry.union("WishResult")]
-Step = Callable[[AsyncSession, Principal], Awaitable[Wish]]
 
 
-async def _run(info: Info[Context, None], step: Step) -> WishSuccess | MutationError:
-    async def work() -> WishSuccess:
-        principal = await info.context.principal()
-        wish = await step(await info.context.uow.session(), principal)
-        return WishSuccess(wish=WishType.from_model(wish))
+async def _run(info: Info[Context, None], step: Step[Wish]) -> WishSuccess | MutationError:
+    async def saved(session: AsyncSession, principal: Principal) -> WishSuccess:
+        return WishSuccess(wish=WishType.from_model(await step(session, principal)))
 
-    return await attempt(info, work)
+    return await run_step(info, saved)
 
 
 @strawberry.type

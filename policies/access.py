@@ -10,7 +10,7 @@ from policies import audit
 from policies.audit import AuditOutcome
 from policies.enforcer import PLATFORM_ADMIN, Permissions, default_permissions, permits
 from policies.errors import Forbidden
-from policies.paths import outermost, subtree_end
+from policies.paths import in_subtree, outermost
 from policies.principal import Principal
 
 # The suffix of policy actions a role may take only on its own unit or its own record.
@@ -69,7 +69,7 @@ def scope(
         return true()
     if not subtrees:
         return false()
-    return or_(*(and_(path >= start, path < subtree_end(start)) for start in subtrees))
+    return or_(*(and_(*in_subtree(path, start)) for start in subtrees))
 
 
 def may_own(

@@ -9,7 +9,7 @@ under row-level security, where `LIKE` and ltree's `<@` do not.
 
 from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import ColumnElement, Text
 from sqlalchemy.orm import MappedColumn, mapped_column
 
 SEPARATOR = "."
@@ -22,6 +22,12 @@ def child_path(parent_path: str | None, node_id: int) -> str:
 def subtree_end(path: str) -> str:
     """The first path after the subtree of `path` (exclusive upper bound)."""
     return path[:-1] + "/"
+
+
+def in_subtree(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
+    """The conditions putting a path column in the subtree at `subtree` (none for None):
+    the one range every subtree filter uses."""
+    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
 
 
 def is_within(path: str, ancestor: str) -> bool:

@@ -41,5 +41,11 @@ class Principal:
         return f"{self.kind}:{self.id}"
 
     @property
+    def account_id(self) -> UUID | None:
+        """The account acting, for a record's who-did-it columns; None for an API key
+        (the audit log names the key)."""
+        return None if self.kind is PrincipalKind.API_KEY else self.id
+
+    @property
     def is_platform_admin(self) -> bool:
         return self.kind is PrincipalKind.PLATFORM_ADMIN

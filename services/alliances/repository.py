@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.alliances.models import (
     Alliance,
     AllianceKind,
@@ -62,11 +62,7 @@ async def is_current_unit(session: AsyncSession, alliance_id: int, unit_id: int 
 async def alliances_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: AllianceFilter
 ) -> PageOf[Alliance]:
-    query = select(Alliance).where(scope)
-    if where.within is not None:
-        query = query.where(
-            Alliance.scope_path >= where.within, Alliance.scope_path < subtree_end(where.within)
-        )
+    query = select(Alliance).where(scope, *in_subtree(Alliance.scope_path, where.within))
     if where.status is not None:
         query = query.where(Alliance.status == where.status)
     if where.kind is not None:

@@ -16,7 +16,6 @@ from services.lists import inputs, needs, repository
 from services.lists.errors import ResourceNotFound, ResourceNotInCommunity, ResourceWithdrawn
 from services.lists.inputs import clean_need
 from services.lists.models import RESOURCE_KIND_NAMES, Need, NeedMatch, NeedStatus, ResourceStatus
-from services.registration.places import actor_id
 from tenants.hierarchy import repository as hierarchy
 
 
@@ -67,7 +66,7 @@ async def match_need(
             need_id=need.id,
             resource_id=resource.id,
             note=cleaned,
-            matched_by=actor_id(principal),
+            matched_by=principal.account_id,
             matched_by_name=principal.name,
         )
     )
@@ -100,7 +99,7 @@ async def unmatch_need(
     cleaned = inputs.reason(clean_need, reason)
     match = await repository.live_match(session, need.id)
     if match is not None:
-        match.undone_by, match.undone_at, match.undo_reason = actor_id(principal), now(), cleaned
+        match.undone_by, match.undone_at, match.undo_reason = principal.account_id, now(), cleaned
     needs.record_change(session, principal, need, NeedStatus.OPEN, cleaned)
     await session.flush()
     await needs.log_need(

@@ -34,7 +34,6 @@ from services.lists.models import (
 )
 from services.lists.repository import NeedFilter
 from services.registration import standing
-from services.registration.places import actor_id
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.errors import NodeNotFound
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
@@ -171,7 +170,7 @@ def record_change(
             from_status=need.status,
             to_status=to,
             note=note,
-            changed_by=actor_id(principal),
+            changed_by=principal.account_id,
             changed_by_name=principal.name,
         )
     )
@@ -226,7 +225,7 @@ async def raise_need(session: AsyncSession, principal: Principal, draft: NeedDra
         urgency=draft.urgency,
         source=draft.source,
         status=NeedStatus.OPEN,
-        raised_by=actor_id(principal),
+        raised_by=principal.account_id,
         raised_by_name=principal.name,
     )
     await add_need(session, principal, need)
@@ -244,7 +243,7 @@ async def add_need(session: AsyncSession, principal: Principal, need: Need) -> N
             need_id=need.id,
             from_status=None,
             to_status=need.status,
-            changed_by=actor_id(principal),
+            changed_by=principal.account_id,
             changed_by_name=principal.name,
         )
     )
@@ -328,7 +327,7 @@ async def reject_need(
     at = now()
     match = await repository.live_match(session, need.id)
     if match is not None:
-        match.undone_by, match.undone_at, match.undo_reason = actor_id(principal), at, cleaned
+        match.undone_by, match.undone_at, match.undo_reason = principal.account_id, at, cleaned
     record_change(session, principal, need, NeedStatus.REJECTED, cleaned)
     need.reject_reason, need.rejected_at = cleaned, at
     await session.flush()

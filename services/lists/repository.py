@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.lists.models import (
     Need,
     NeedCategory,
@@ -26,10 +26,6 @@ from services.lists.models import (
 
 # A match is in use while its need waits for or undergoes the work.
 MATCH_IN_USE = (NeedStatus.MATCHED, NeedStatus.IN_PROGRESS)
-
-
-def _within(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
-    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
 
 
 # --- needs ------------------------------------------------------------------------------
@@ -61,7 +57,7 @@ class NeedFilter:
 async def needs_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: NeedFilter
 ) -> PageOf[Need]:
-    query = select(Need).where(scope, *_within(Need.scope_path, where.within))
+    query = select(Need).where(scope, *in_subtree(Need.scope_path, where.within))
     if where.status is not None:
         query = query.where(Need.status == where.status)
     if where.category is not None:
@@ -155,7 +151,7 @@ class ResourceFilter:
 async def resources_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: ResourceFilter
 ) -> PageOf[Resource]:
-    query = select(Resource).where(scope, *_within(Resource.scope_path, where.within))
+    query = select(Resource).where(scope, *in_subtree(Resource.scope_path, where.within))
     if where.kind is not None:
         query = query.where(Resource.kind == where.kind)
     if where.status is not None:

@@ -32,7 +32,6 @@ from services.lists.models import (
 )
 from services.lists.repository import ResourceFilter
 from services.registration import standing
-from services.registration.places import actor_id
 from services.registry import repository as registry
 from services.registry.errors import MemberNotFound
 from services.registry.models import Member, RegistryStatus, Unit
@@ -238,7 +237,7 @@ async def offer_resource(
         unit_id=None if offerer.unit is None else offerer.unit.id,
         member_id=None if offerer.member is None else offerer.member.id,
         status=ResourceStatus.AVAILABLE,
-        offered_by=actor_id(principal),
+        offered_by=principal.account_id,
         offered_by_name=principal.name,
     )
     session.add(resource)
@@ -297,7 +296,7 @@ async def withdraw_resource(
             field="id",
         )
     resource.status = ResourceStatus.WITHDRAWN
-    resource.withdrawn_by, resource.withdrawn_at = actor_id(principal), now()
+    resource.withdrawn_by, resource.withdrawn_at = principal.account_id, now()
     resource.withdraw_reason = cleaned
     await session.flush()
     await _log(session, principal, resource, "withdrawn", reason=cleaned)

@@ -26,7 +26,6 @@ from services.lists.models import (
     NeedUrgency,
     WorkOrder,
 )
-from services.registration.places import actor_id
 from services.registry import fields
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
@@ -197,7 +196,7 @@ async def submit_work_order(
         source=NeedSource.HOTLINE,
         status=NeedStatus.OPEN,
         work_order_id=work_order.id,
-        raised_by=actor_id(principal),
+        raised_by=principal.account_id,
         raised_by_name=principal.name,
     )
     await needs.add_need(session, principal, need)

@@ -36,7 +36,6 @@ from services.projects.models import (
     ProjectStatus,
 )
 from services.projects.projects import RESOURCE, get_project, here, not_open, record
-from services.registration.places import actor_id
 from services.registry import repository as registry
 from services.registry.errors import MemberNotFound, UnitNotFound
 from services.registry.models import Member, RegistryStatus, Unit
@@ -237,7 +236,7 @@ async def _take_place(
         member_id=claimant.member_id,
         origin=origin,
         status=ClaimStatus.CLAIMED,
-        claimed_by=actor_id(principal),
+        claimed_by=principal.account_id,
     )
     session.add(claim)
     try:

@@ -25,7 +25,6 @@ from services.projects.models import (
 )
 from services.projects.repository import ProjectFilter, Standing
 from services.registration import standing
-from services.registration.places import actor_id
 from services.registry import fields
 from tenants.hierarchy.errors import NodeNotFound
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
@@ -191,7 +190,7 @@ async def create_project(
     project = Project(
         tenant_id=bound_tenant(session),
         status=ProjectStatus.PUBLISHED if publish else ProjectStatus.DRAFT,
-        created_by=actor_id(principal),
+        created_by=principal.account_id,
         created_by_name=principal.name,
         published_at=now() if publish else None,
     )

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.projects.models import (
     ACTIVE_CLAIM_STATUSES,
     OPEN_TASK_STATUSES,
@@ -34,10 +34,6 @@ from services.registration.standing import (
     registered_units_within,
 )
 from tenants.hierarchy.models import Node
-
-
-def _within(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
-    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
 
 
 def _locked(query: Any, for_update: bool) -> Any:
@@ -99,7 +95,7 @@ async def unit_registration_within(
     query = select(UnitRegistration).where(
         UnitRegistration.unit_id == unit_id,
         UnitRegistration.status == RegistrationStatus.CONFIRMED,
-        *_within(UnitRegistration.scope_path, path),
+        *in_subtree(UnitRegistration.scope_path, path),
     )
     found: UnitRegistration | None = await session.scalar(query.limit(1))
     return found
@@ -220,7 +216,7 @@ async def projects_page(
     today: date,
     standing: Standing,
 ) -> PageOf[Project]:
-    query = select(Project).where(scope, *_within(Project.scope_path, where.within))
+    query = select(Project).where(scope, *in_subtree(Project.scope_path, where.within))
     if where.status is not None:
         query = query.where(Project.status == where.status)
     if where.category is not None:
@@ -327,7 +323,7 @@ class TaskFilter:
 async def tasks_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: TaskFilter, today: date
 ) -> PageOf[Task]:
-    query = select(Task).where(scope, *_within(Task.scope_path, where.within))
+    query = select(Task).where(scope, *in_subtree(Task.scope_path, where.within))
     if where.unit_id is not None:
         query = query.where(Task.unit_id == where.unit_id)
     if where.status is not None:

@@ -30,7 +30,6 @@ from services.projects.models import (
 )
 from services.projects.projects import PROJECT_NODE_KINDS, node_at
 from services.projects.repository import TaskFilter
-from services.registration.places import actor_id
 from services.registry import repository as registry
 from services.registry.errors import UnitNotFound
 from tenants.hierarchy.models import NodeKind, NodeStatus
@@ -114,7 +113,7 @@ async def give_task(session: AsyncSession, principal: Principal, draft: TaskDraf
         description=clean_task("description", inputs.long_text, draft.description),
         due_on=clean_task("dueOn", lambda v: inputs.not_before_today(v, today()), draft.due_on),
         status=TaskStatus.ASSIGNED,
-        given_by=actor_id(principal),
+        given_by=principal.account_id,
         given_by_name=principal.name,
     )
     session.add(task)
@@ -161,7 +160,7 @@ async def report_progress(
         task_id=task.id,
         note=cleaned,
         percent=share,
-        reported_by=actor_id(principal),
+        reported_by=principal.account_id,
         reported_by_name=principal.name,
     )
     session.add(progress)

@@ -13,7 +13,7 @@ from policies import access
 from policies.paths import node_ids
 from policies.principal import Principal
 from services.events.service import record_step
-from services.registration import inputs, places, repository
+from services.registration import inputs, repository
 from services.registration.errors import (
     AgreementEnded,
     AgreementExists,
@@ -176,7 +176,7 @@ async def _keep_version(
             starts_on=agreement.starts_on,
             ends_on=agreement.ends_on,
             reason=reason,
-            changed_by=places.actor_id(principal),
+            changed_by=principal.account_id,
             changed_by_name=principal.name,
         )
     )

@@ -73,7 +73,7 @@ async def _submit(
             channel=channel,
             batch_id=batch_id,
             status=RegistrationStatus.SUBMITTED,
-            submitted_by=places.actor_id(principal),
+            submitted_by=principal.account_id,
             moved_from_id=(moved_from or {}).get(member.id),
         )
         session.add(registration)

@@ -1,12 +1,10 @@
 """Where registrations go: a community in service, and the compound a member lives in."""
 
 from collections.abc import Collection
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.paths import node_ids
-from policies.principal import Principal, PrincipalKind
 from services.registration.errors import NotACommunity
 from tenants.hierarchy import repository as hierarchy
 from tenants.hierarchy.models import Node, NodeKind, NodeStatus
@@ -67,8 +65,3 @@ async def homes(
             )
         found[place_id] = (check_community(communities[-1], field=field), place)
     return found
-
-
-def actor_id(principal: Principal) -> UUID | None:
-    """The account acting, for the who-did-what columns (API keys are in the audit log)."""
-    return principal.id if principal.kind is not PrincipalKind.API_KEY else None

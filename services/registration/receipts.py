@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.clock import CHINA, now
 from policies import access
 from policies.principal import Principal
-from services.registration import inputs, places, slips
+from services.registration import inputs, slips
 from services.registration.errors import (
     NotConfirmed,
     RegistrationClosed,
@@ -40,7 +40,7 @@ async def confirm_member_registrations(
     at = now()
     for registration, receipt in zip(registrations, receipts, strict=True):
         registration.status = RegistrationStatus.CONFIRMED
-        registration.decided_by, registration.decided_at = places.actor_id(principal), at
+        registration.decided_by, registration.decided_at = principal.account_id, at
         registration.receipt_number = receipt
     await session.flush()
     for registration in registrations:
@@ -71,7 +71,7 @@ async def return_member_registration(
     if registration.status is not RegistrationStatus.SUBMITTED:
         raise slips.closed(registration, "退回", field="id")
     registration.status = RegistrationStatus.RETURNED
-    registration.decided_by, registration.decided_at = places.actor_id(principal), now()
+    registration.decided_by, registration.decided_at = principal.account_id, now()
     registration.return_reason = cleaned
     await session.flush()
     await slips.log(session, principal, registration, "returned", reason=cleaned)
@@ -106,7 +106,7 @@ async def file_receipts(
     at = now()
     for registration in registrations:
         registration.receipt_filed_by, registration.receipt_filed_at = (
-            places.actor_id(principal),
+            principal.account_id,
             at,
         )
     await session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.registration.models import (
     OPEN_STATUSES,
     Agreement,
@@ -20,11 +20,6 @@ from services.registration.models import (
 )
 from services.registry.models import Member, RegistryStatus
 from tenants.hierarchy.models import Node, NodeKind
-
-
-def _within(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
-    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
-
 
 # --- unit registrations and agreements ---------------------------------------------
 
@@ -59,7 +54,7 @@ async def unit_registrations_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: UnitRegistrationFilter
 ) -> PageOf[UnitRegistration]:
     query = select(UnitRegistration).where(
-        scope, *_within(UnitRegistration.scope_path, where.within)
+        scope, *in_subtree(UnitRegistration.scope_path, where.within)
     )
     if where.unit_id is not None:
         query = query.where(UnitRegistration.unit_id == where.unit_id)
@@ -176,7 +171,7 @@ async def member_registrations_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: MemberRegistrationFilter
 ) -> PageOf[MemberRegistration]:
     query = select(MemberRegistration).where(
-        scope, *_within(MemberRegistration.scope_path, where.within)
+        scope, *in_subtree(MemberRegistration.scope_path, where.within)
     )
     if where.community_id is not None:
         query = query.where(MemberRegistration.community_id == where.community_id)
@@ -239,7 +234,7 @@ async def unreported_members_page(
     reported = select(MemberRegistration.id).where(_open_registration_of_member()).exists()
     query = select(Member).where(
         scope,
-        *_within(Member.scope_path, within),
+        *in_subtree(Member.scope_path, within),
         Member.status == RegistryStatus.ACTIVE,
         ~reported,
     )
@@ -263,7 +258,7 @@ async def counts_by_compound(
     compounds = (
         select(Node.id, Node.path)
         .where(
-            *_within(Node.path, community.path),
+            *in_subtree(Node.path, community.path),
             Node.kind == NodeKind.COMPOUND,
         )
         .subquery()
@@ -285,7 +280,7 @@ async def counts_by_compound(
         .outerjoin(MemberRegistration, _open_registration_of_member())
         .where(
             scope,
-            *_within(Member.scope_path, community.path),
+            *in_subtree(Member.scope_path, community.path),
             Member.status == RegistryStatus.ACTIVE,
         )
         .group_by(place)
@@ -295,7 +290,7 @@ async def counts_by_compound(
         await session.scalars(
             select(Node)
             .where(
-                *_within(Node.path, community.path),
+                *in_subtree(Node.path, community.path),
                 or_(Node.id == community.id, Node.kind == NodeKind.COMPOUND),
             )
             .order_by(case((Node.id == community.id, 0), else_=1), Node.name, Node.id)

@@ -11,7 +11,7 @@ from infra.pagination import Page, PageOf
 from policies import access
 from policies.principal import Principal
 from services.events.service import record_step
-from services.registration import places, repository
+from services.registration import repository
 from services.registration.errors import (
     InvalidRegistration,
     RegistrationClosed,
@@ -146,7 +146,7 @@ async def end_registration(
     if registration.status not in OPEN_STATUSES:
         raise closed(registration, "结束", field=field)
     registration.status = RegistrationStatus.ENDED
-    registration.ended_by, registration.ended_at = places.actor_id(principal), now()
+    registration.ended_by, registration.ended_at = principal.account_id, now()
     registration.end_reason = reason
     await session.flush()
     await log(session, principal, registration, "ended", reason=reason)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from policies.principal import Principal
 from services.registration.models import MemberRegistration, RegistrationStatus, UnitRegistration
 
@@ -54,8 +54,7 @@ def registered_units_within(path: str) -> Any:
     """Ids of units registered (confirmed) with a community in the subtree at `path`."""
     return select(UnitRegistration.unit_id).where(
         UnitRegistration.status == RegistrationStatus.CONFIRMED,
-        UnitRegistration.scope_path >= path,
-        UnitRegistration.scope_path < subtree_end(path),
+        *in_subtree(UnitRegistration.scope_path, path),
     )
 
 
@@ -63,6 +62,5 @@ def registered_members_within(path: str) -> Any:
     """Ids of members registered (confirmed) where they live, in the subtree at `path`."""
     return select(MemberRegistration.member_id).where(
         MemberRegistration.status == RegistrationStatus.CONFIRMED,
-        MemberRegistration.scope_path >= path,
-        MemberRegistration.scope_path < subtree_end(path),
+        *in_subtree(MemberRegistration.scope_path, path),
     )

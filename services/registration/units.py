@@ -132,7 +132,7 @@ async def submit_unit_registration(
         scope_path=target.path,
         status=RegistrationStatus.SUBMITTED,
         statement=inputs.statement(statement),
-        submitted_by=places.actor_id(principal),
+        submitted_by=principal.account_id,
     )
     session.add(registration)
     try:
@@ -172,7 +172,7 @@ async def confirm_unit_registration(
 ) -> UnitRegistration:
     registration, unit, at = await _decide(session, principal, registration_id)
     registration.status = RegistrationStatus.CONFIRMED
-    registration.decided_by, registration.decided_at = places.actor_id(principal), at
+    registration.decided_by, registration.decided_at = principal.account_id, at
     await session.flush()
     await _log(session, principal, registration, unit, "confirmed")
     return registration
@@ -184,7 +184,7 @@ async def return_unit_registration(
     cleaned = inputs.reason(reason)
     registration, unit, at = await _decide(session, principal, registration_id)
     registration.status = RegistrationStatus.RETURNED
-    registration.decided_by, registration.decided_at = places.actor_id(principal), at
+    registration.decided_by, registration.decided_at = principal.account_id, at
     registration.return_reason = cleaned
     await session.flush()
     await _log(session, principal, registration, unit, "returned", reason=cleaned)
@@ -211,7 +211,7 @@ async def end_unit_registration(
         raise _closed(registration, "结束")
     unit = await get_unit(session, registration.unit_id)
     registration.status = RegistrationStatus.ENDED
-    registration.ended_by, registration.ended_at = places.actor_id(principal), now()
+    registration.ended_by, registration.ended_at = principal.account_id, now()
     registration.end_reason = cleaned
     await session.flush()
     await end_with_registration(session, principal, registration, cleaned)

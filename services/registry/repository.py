@@ -2,14 +2,13 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.db import bound_tenant, contains_pattern
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.registry.models import (
     Gender,
     Member,
@@ -44,10 +43,6 @@ class MemberFilter:
     number_index: bytes | None = None
 
 
-def _within(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
-    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
-
-
 async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:
     return await session.get(Unit, (bound_tenant(session), unit_id))
 
@@ -66,7 +61,7 @@ async def units_by_credit_code(session: AsyncSession, codes: Collection[str]) ->
 async def units_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: UnitFilter
 ) -> PageOf[Unit]:
-    query = select(Unit).where(scope, *_within(Unit.scope_path, where.within))
+    query = select(Unit).where(scope, *in_subtree(Unit.scope_path, where.within))
     if where.status is not None:
         query = query.where(Unit.status == where.status)
     if where.kind is not None:
@@ -102,7 +97,7 @@ async def members_by_index(
 async def members_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: MemberFilter
 ) -> PageOf[Member]:
-    query = select(Member).where(scope, *_within(Member.scope_path, where.within))
+    query = select(Member).where(scope, *in_subtree(Member.scope_path, where.within))
     if where.status is not None:
         query = query.where(Member.status == where.status)
     if where.unit_id is not None:

@@ -26,15 +26,11 @@ from sqlalchemy.types import Uuid
 
 from infra.db import bound_tenant
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.registration.standing import registered_members_within, registered_units_within
 from services.registry.models import Member, RegistryStatus, Unit
 from services.whistles.models import Answer, WhistleCall, WhistleRecipient, WhistleStatus
 from tenants.hierarchy.models import Node
-
-
-def _within(path: Any, subtree: str | None) -> list[ColumnElement[bool]]:
-    return [] if subtree is None else [path >= subtree, path < subtree_end(subtree)]
 
 
 async def get_call(
@@ -88,7 +84,7 @@ class WhistleFilter:
 async def calls_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: WhistleFilter
 ) -> PageOf[WhistleCall]:
-    query = select(WhistleCall).where(scope, *_within(WhistleCall.scope_path, where.within))
+    query = select(WhistleCall).where(scope, *in_subtree(WhistleCall.scope_path, where.within))
     if where.status is not None:
         query = query.where(WhistleCall.status == where.status)
     return await fetch_page(session, query, [WhistleCall.id], page, descending=True)

@@ -8,7 +8,6 @@ from infra.pagination import Page, PageOf
 from policies import access
 from policies.principal import Principal
 from services.events.service import record_step
-from services.registration.places import actor_id
 from services.registry import fields
 from services.whistles import inputs, repository
 from services.whistles.errors import InvalidWhistleResponse, WhistleDeadlinePassed
@@ -82,7 +81,7 @@ async def respond(
     recipient.status = Answer.ACCEPTED if accept else Answer.DECLINED
     recipient.note, recipient.responded_by, recipient.responded_at = (
         cleaned,
-        actor_id(principal),
+        principal.account_id,
         at,
     )
     await session.flush()

@@ -18,7 +18,6 @@ from policies.paths import is_within
 from policies.principal import Principal
 from services.events.service import record_step
 from services.lists import needs
-from services.registration.places import actor_id
 from services.registry import fields
 from services.registry.models import Member
 from services.whistles import inputs, repository
@@ -190,7 +189,7 @@ async def blow(session: AsyncSession, principal: Principal, draft: WhistleDraft)
     if draft.need_id is not None:
         await _check_need(session, principal, node, draft.need_id)
     call = new_call(session, node, draft, inputs.checked(draft, now()))
-    call.blown_by = actor_id(principal)
+    call.blown_by = principal.account_id
     session.add(call)
     await session.flush()
     await repository.ask_recipients(session, call)
@@ -268,7 +267,7 @@ async def close_call(
     call.status, call.outcome, call.closed_by, call.closed_at = (
         WhistleStatus.CLOSED,
         cleaned,
-        actor_id(principal),
+        principal.account_id,
         at,
     )
     await session.flush()
@@ -288,7 +287,7 @@ async def cancel_call(
     if call.status not in LIVE:
         raise closed(call, "取消")
     call.status, call.cancel_reason = WhistleStatus.CANCELLED, cleaned
-    call.cancelled_by, call.cancelled_at = actor_id(principal), now()
+    call.cancelled_by, call.cancelled_at = principal.account_id, now()
     await session.flush()
     await _log(session, principal, call, "cancelled", reason=cleaned)
     return call

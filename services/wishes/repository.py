@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.pagination import Page, PageOf, fetch_page
-from policies.paths import subtree_end
+from policies.paths import in_subtree
 from services.wishes.models import Wish, WishStatus
 
 
@@ -45,11 +45,7 @@ class WishFilter:
 async def wishes_page(
     session: AsyncSession, scope: ColumnElement[bool], page: Page, where: WishFilter
 ) -> PageOf[Wish]:
-    query = select(Wish).where(scope)
-    if where.within is not None:
-        query = query.where(
-            Wish.scope_path >= where.within, Wish.scope_path < subtree_end(where.within)
-        )
+    query = select(Wish).where(scope, *in_subtree(Wish.scope_path, where.within))
     if where.status is not None:
         query = query.where(Wish.status == where.status)
     return await fetch_page(session, query, [Wish.id], page, descending=True)

@@ -20,7 +20,6 @@ from policies import access
 from policies.principal import Principal
 from services.events.service import record_step
 from services.registration import standing
-from services.registration.places import actor_id
 from services.registry import fields
 from services.registry.models import Member
 from services.wishes import places, repository
@@ -203,7 +202,7 @@ async def post_wish(
         resident_phone_sealed=personal.seal(phone),
         deadline=_deadline(draft.deadline),
         status=WishStatus.OPEN,
-        posted_by=actor_id(principal),
+        posted_by=principal.account_id,
     )
     session.add(wish)
     await session.flush()
@@ -316,7 +315,7 @@ async def confirm_wish(
     if wish.status is not WishStatus.FULFILLED:
         raise _closed(wish, "确认")
     wish.status, wish.confirmation_note = WishStatus.CONFIRMED, cleaned
-    wish.confirmed_by, wish.confirmed_at = actor_id(principal), now()
+    wish.confirmed_by, wish.confirmed_at = principal.account_id, now()
     await session.flush()
     await _log(session, principal, wish, "confirmed", note=cleaned)
     return wish
@@ -331,7 +330,7 @@ async def cancel_wish(
     if wish.status not in (WishStatus.OPEN, WishStatus.CLAIMED):
         raise _closed(wish, "取消")
     wish.status, wish.cancel_reason = WishStatus.CANCELLED, cleaned
-    wish.cancelled_by, wish.cancelled_at = actor_id(principal), now()
+    wish.cancelled_by, wish.cancelled_at = principal.account_id, now()
     await session.flush()
     await _log(session, principal, wish, "cancelled", reason=cleaned)
     return wish
