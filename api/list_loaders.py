@@ -2,9 +2,10 @@
 
 from strawberry.dataloader import DataLoader
 
+from api.keyed import keyed
 from infra.db import UnitOfWork
 from services.lists import repository
-from services.lists.models import NeedChange, NeedMatch, Resource, WorkOrder
+from services.lists.models import NeedChange, NeedMatch
 
 
 class ListLoaders:
@@ -12,8 +13,8 @@ class ListLoaders:
         self._uow = uow
         self.need_history = DataLoader[int, list[NeedChange]](self._load_history)
         self.need_matches = DataLoader[int, list[NeedMatch]](self._load_matches)
-        self.resource = DataLoader[int, Resource | None](self._load_resources)
-        self.work_order = DataLoader[int, WorkOrder | None](self._load_work_orders)
+        self.resource = keyed(uow, repository.resources_by_id, default=None)
+        self.work_order = keyed(uow, repository.work_orders_by_id, default=None)
 
     async def _load_history(self, need_ids: list[int]) -> list[list[NeedChange]]:
         found = await repository.changes_of_needs(await self._uow.session(), need_ids)
@@ -22,11 +23,3 @@ class ListLoaders:
     async def _load_matches(self, need_ids: list[int]) -> list[list[NeedMatch]]:
         found = await repository.matches_of_needs(await self._uow.session(), need_ids)
         return [found.get(i, []) for i in need_ids]
-
-    async def _load_resources(self, ids: list[int]) -> list[Resource | None]:
-        found = await repository.resources_by_id(await self._uow.session(), ids)
-        return [found.get(i) for i in ids]
-
-    async def _load_work_orders(self, ids: list[int]) -> list[WorkOrder | None]:
-        found = await repository.work_orders_by_id(await self._uow.session(), ids)
-        return [found.get(i) for i in ids]

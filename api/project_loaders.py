@@ -5,9 +5,10 @@ a mutation in the same request is current."""
 
 from strawberry.dataloader import DataLoader
 
+from api.keyed import keyed
 from infra.db import UnitOfWork
 from services.projects import repository
-from services.projects.models import ACTIVE_CLAIM_STATUSES, Project, ProjectClaim, TaskProgress
+from services.projects.models import ACTIVE_CLAIM_STATUSES, ProjectClaim, TaskProgress
 
 # The caller's claims on a project: (project id, the caller's unit id, member id).
 ClaimKey = tuple[int, int | None, int | None]
@@ -23,18 +24,12 @@ def _mine(claims: list[ProjectClaim]) -> ProjectClaim | None:
 class ProjectLoaders:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self.project = DataLoader[int, Project | None](self._load_projects)
-        self.claimed = DataLoader[int, int](self._load_claimed, cache=False)
+        self.project = keyed(uow, repository.projects_by_id, default=None)
+        self.claimed: DataLoader[int, int] = keyed(
+            uow, repository.claimed_counts, default=0, cache=False
+        )
         self.my_claim = DataLoader[ClaimKey, ProjectClaim | None](self._load_mine, cache=False)
         self.progress = DataLoader[int, list[TaskProgress]](self._load_progress, cache=False)
-
-    async def _load_projects(self, ids: list[int]) -> list[Project | None]:
-        found = await repository.projects_by_id(await self._uow.session(), ids)
-        return [found.get(i) for i in ids]
-
-    async def _load_claimed(self, ids: list[int]) -> list[int]:
-        found = await repository.claimed_counts(await self._uow.session(), ids)
-        return [found.get(i, 0) for i in ids]
 
     async def _load_mine(self, keys: list[ClaimKey]) -> list[ProjectClaim | None]:
         session = await self._uow.session()

@@ -101,7 +101,7 @@ class WhistleRecipientType(relay.Node):
 
     @strawberry.field(description="所回应的吹哨召集")
     async def call(self, info: Info[Context, None]) -> "WhistleCallType":
-        call = await info.context.loaders.whistle_call.load(self.model.whistle_call_id)
+        call = await info.context.loaders.whistles.call.load(self.model.whistle_call_id)
         assert call is not None
         return WhistleCallType.from_model(call)
 
@@ -166,13 +166,13 @@ class WhistleCallType(relay.Node):
 
     @strawberry.field(description="召集与回应情况（实时统计）")
     async def counts(self, info: Info[Context, None]) -> WhistleCountsType:
-        return WhistleCountsType.of(await info.context.loaders.whistle_counts.load(self.model.id))
+        return WhistleCountsType.of(await info.context.loaders.whistles.counts.load(self.model.id))
 
     @strawberry.field(description="您（本人或您的单位）收到的召集及回应；未被召集时为空")
     async def my_answers(self, info: Info[Context, None]) -> list[WhistleRecipientType]:
         principal = await info.context.principal()
         key = (self.model.id, principal.member_id, principal.unit_id)
-        rows = await info.context.loaders.whistle_answers.load(key)
+        rows = await info.context.loaders.whistles.answers.load(key)
         return [WhistleRecipientType.from_model(row) for row in rows]
 
     @strawberry.field(description="被召集的单位和党员及其回应（仅召集范围内的工作人员可查看）")
@@ -198,13 +198,13 @@ class WhistleCallType(relay.Node):
         if self.model.escalated_from_id is None:
             return None
         return await _visible(
-            info, await info.context.loaders.whistle_call.load(self.model.escalated_from_id)
+            info, await info.context.loaders.whistles.call.load(self.model.escalated_from_id)
         )
 
     @strawberry.field(description="响应不足时向上一级发出的召集（您有权查看时）")
     async def escalated_to(self, info: Info[Context, None]) -> "WhistleCallType | None":
         return await _visible(
-            info, await info.context.loaders.whistle_escalation.load(self.model.id)
+            info, await info.context.loaders.whistles.escalation.load(self.model.id)
         )
 
 
