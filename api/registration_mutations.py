@@ -220,7 +220,7 @@ class RegistrationMutation:
     ) -> MemberRegistrationResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationSuccess:
             row = await receipts.return_member_registration(
-                session, principal, int_id(id, MEMBER_REGISTRATION, "ids"), reason=reason
+                session, principal, int_id(id, MEMBER_REGISTRATION), reason=reason
             )
             return _member_registration(row)
 
@@ -243,7 +243,7 @@ class RegistrationMutation:
     ) -> MemberRegistrationResult:
         async def step(session: AsyncSession, principal: Principal) -> MemberRegistrationSuccess:
             row = await receipts.end_member_registration(
-                session, principal, int_id(id, MEMBER_REGISTRATION, "ids"), reason=reason
+                session, principal, int_id(id, MEMBER_REGISTRATION), reason=reason
             )
             return _member_registration(row)
 
