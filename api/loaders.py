@@ -6,10 +6,12 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from api.activity_loaders import ActivityLoaders
 from api.alliance_loaders import AllianceLoaders
 from api.keyed import keyed
 from api.list_loaders import ListLoaders
 from api.project_loaders import ProjectLoaders
+from api.record_loaders import RecordLoaders
 from api.whistle_loaders import WhistleLoaders
 from infra.db import UnitOfWork
 from policies import repository as grants
@@ -59,3 +61,13 @@ class Loaders:
     def whistles(self) -> WhistleLoaders:
         """Loaders of whistle calls (made on first use)."""
         return WhistleLoaders(self._uow)
+
+    @cached_property
+    def activities(self) -> ActivityLoaders:
+        """Loaders of activities, sign-ups and attendance (made on first use)."""
+        return ActivityLoaders(self._uow)
+
+    @cached_property
+    def records(self) -> RecordLoaders:
+        """Loaders of service records and their versions (made on first use)."""
+        return RecordLoaders(self._uow)

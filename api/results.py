@@ -9,10 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 # Every module defining domain errors, so the code enum below names them all.
+import services.activities.errors
 import services.alliances.errors
 import services.identity.errors
 import services.lists.errors
 import services.projects.errors
+import services.records.errors
 import services.registration.errors
 import services.registry.errors
 import services.whistles.errors

@@ -16,7 +16,9 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, Info
 
+from api.activities import ActivityMutation, ActivityQuery
 from api.alliances import AllianceMutation, AllianceQuery
+from api.certificates import CertificateMutation, CertificateQuery
 from api.context import Context
 from api.errors import ErrorPresentation
 from api.hierarchy import HierarchyMutation, HierarchyQuery
@@ -24,6 +26,7 @@ from api.identity import IdentityMutation, IdentityQuery
 from api.lists import ListsMutation, ListsQuery
 from api.onboarding import OnboardingMutation, OnboardingQuery
 from api.projects import ProjectMutation, ProjectQuery
+from api.records import ServiceRecordMutation, ServiceRecordQuery
 from api.registration import RegistrationQuery
 from api.registration_mutations import RegistrationMutation
 from api.registry import RegistryMutation, RegistryQuery
@@ -54,6 +57,9 @@ class Query(
     ProjectQuery,
     WishQuery,
     WhistleQuery,
+    ActivityQuery,
+    ServiceRecordQuery,
+    CertificateQuery,
 ):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
@@ -75,6 +81,9 @@ class Mutation(
     ProjectMutation,
     WishMutation,
     WhistleMutation,
+    ActivityMutation,
+    ServiceRecordMutation,
+    CertificateMutation,
 ):
     pass
 

@@ -26,6 +26,8 @@ MODEL_MODULES = (
     "services.wishes.models",
     "services.whistles.models",
     "services.registration.models",
+    "services.activities.models",
+    "services.records.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)

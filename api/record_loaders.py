@@ -1,0 +1,17 @@
+"""DataLoaders of service records: each record's versions."""
+
+from strawberry.dataloader import DataLoader
+
+from api.keyed import keyed
+from infra.db import UnitOfWork
+from services.records import repository
+from services.records.models import ServiceRecordVersion
+
+
+class RecordLoaders:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        no_versions: list[ServiceRecordVersion] = []
+        self.versions: DataLoader[int, list[ServiceRecordVersion]] = keyed(
+            uow, repository.versions_of, default=no_versions
+        )
