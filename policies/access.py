@@ -1,6 +1,6 @@
 """Asking whether a principal may act: at one node, or over a list in one SQL predicate."""
 
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,6 +112,38 @@ def require(
         return
     if owned and may_own(principal, resource, action):
         return
+    _refuse(session, principal, resource, action, node, object_id)
+
+
+def require_organiser(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    resource: str,
+    action: str,
+    node: tuple[int, str],
+    organiser_unit_id: int | None,
+    object_id: str | None = None,
+) -> None:
+    """谁组织谁记录: what a unit organised, only that unit acts on (its admin, through
+    `action:own`; staff grants at the node do not count); anything else, the staff who
+    may act at its node."""
+    if organiser_unit_id is None:
+        require(
+            session, principal, resource=resource, action=action, node=node, object_id=object_id
+        )
+    elif not (principal.unit_id == organiser_unit_id and may_own(principal, resource, action)):
+        _refuse(session, principal, resource, action, node, object_id)
+
+
+def _refuse(
+    session: AsyncSession,
+    principal: Principal,
+    resource: str,
+    action: str,
+    node: tuple[int, str] | None,
+    object_id: str | None,
+) -> NoReturn:
     audit.record_refusal(
         session,
         action=f"{resource}.{action}",
