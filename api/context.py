@@ -50,6 +50,19 @@ class Context:
             tag_tenant(self._tenant.county_code)
         return self._tenant
 
+    async def tenant_named(self, county_code: str) -> Tenant | None:
+        """The county an argument names (a certificate's verification code), for a query
+        anyone may ask without X-County-Code: the request then works in it. None when the
+        request works in another county, or already in the platform's realm, so one
+        request never works in two counties."""
+        if not self.county_code:
+            if self.uow.started:
+                return None
+            self.county_code = county_code
+        if self.county_code.strip() != county_code:
+            return None
+        return await self.tenant()
+
     async def session(self) -> AsyncSession:
         """The request's session, bound to its county."""
         await self.tenant()

@@ -65,3 +65,13 @@ class NotCheckedIn(DomainError):
     """Checking out without having checked in."""
 
     code = "NOT_CHECKED_IN"
+
+
+class SignupNotFound(NotFound):
+    code = "ACTIVITY_SIGNUP_NOT_FOUND"
+
+
+class InvalidAttendance(InvalidInput):
+    """Attendance marked by the organiser: times out of order or in the future."""
+
+    code = "INVALID_ATTENDANCE"

@@ -137,7 +137,8 @@ class Activity(Base):
     audience: Mapped[Audience] = mapped_column(enum_column(Audience, "activity_audience"))
     # For Audience.SCOPE: members registered within this node's subtree may join.
     audience_node_id: Mapped[int | None] = mapped_column(BigInteger)
-    audience_path: Mapped[str | None] = mapped_column(Text(collation="C"))
+    # Kept current when the node moves, like every scope path.
+    audience_path: Mapped[str | None] = scope_path_column(nullable=True)
     status: Mapped[ActivityStatus] = mapped_column(enum_column(ActivityStatus, "activity_status"))
     # The key the rotating check-in codes are derived from (never shown).
     code_secret: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,7 +1,9 @@
-"""Printable documents — slips, receipts, agreements, feedback forms — as A4 PDFs.
+"""Printable documents — slips, receipts, agreements, feedback forms, certificates — as A4
+PDFs.
 
 A `Document` says what is printed; `render` lays it out with fpdf2: the title, a bordered
-form table per section, wrapped paragraphs, plain tables, and the seal blocks at the
+form table per section, wrapped paragraphs, plain tables (columns of given widths and
+alignments, if asked), the lines set flush right (落款), and the seal blocks at the
 bottom of the last page. Text is real text in an embedded subset of Noto Sans/Serif SC.
 """
 
@@ -32,6 +34,14 @@ class Section:
     fields: tuple[Field, ...] = ()
     paragraphs: tuple[str, ...] = ()
     table: tuple[tuple[str, ...], ...] = ()  # the first row is the header
+    # The table's columns: relative widths (equal when empty) and alignments, "L", "C" or
+    # "R" (left when empty): a date, a long name and a number need not share alike.
+    widths: tuple[float, ...] = ()
+    aligns: tuple[str, ...] = ()
+    # Lines set flush right after the rest, as a letter's sender and date (落款), and the
+    # label of a seal box drawn over them, where the issuer stamps its name and date.
+    closing: tuple[str, ...] = ()
+    closing_seal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +198,36 @@ def _section(pdf: _Printer, section: Section) -> None:
         pdf.lines(LINE, _clean(paragraph))
         pdf.ln(1.5)
     if section.table:
-        _table(pdf, section.table)
+        _table(pdf, section)
+    if section.closing:
+        _closing(pdf, section)
+
+
+def _closing(pdf: _Printer, section: Section) -> None:
+    """The closing lines flush right, with the seal box (if any) centred over them."""
+    lines = [_clean(line) for line in section.closing]
+    height = len(lines) * (LINE + 1)
+    room = max(0.0, SEAL_BOX - height) / 2 if section.closing_seal else 0.0
+    if pdf.will_page_break(height + 2 * room):
+        pdf.add_page()
+    pdf.ln(room)
+    top = pdf.get_y()
+    pdf.body()
+    width = max(pdf.get_string_width(line) for line in lines) + 2 * pdf.c_margin
+    for line in lines:
+        pdf.lines(LINE + 1, line, Align.R)
+    if section.closing_seal:
+        centre = (pdf.l_margin + pdf.epw - width / 2, top + height / 2)
+        left, upper = centre[0] - SEAL_BOX / 2, centre[1] - SEAL_BOX / 2
+        dashes = {"dash": 1.2, "gap": 1}
+        with pdf.local_context(line_width=0.3, draw_color=120, dash_pattern=dashes):
+            pdf.rect(left, upper, SEAL_BOX, SEAL_BOX)
+        pdf.body(9)
+        with pdf.local_context(text_color=120):
+            pdf.set_xy(left, upper + SEAL_BOX - 6)
+            pdf.cell(SEAL_BOX, 5, _clean(section.closing_seal), align=Align.C)
+        pdf.set_xy(pdf.l_margin, top + height + room)
+    pdf.ln(2)
 
 
 def _form(pdf: _Printer, fields: tuple[Field, ...]) -> None:
@@ -217,25 +256,46 @@ def _form(pdf: _Printer, fields: tuple[Field, ...]) -> None:
     pdf.ln(3)
 
 
-def _table(pdf: _Printer, rows: tuple[tuple[str, ...], ...]) -> None:
+def _columns(section: Section, columns: int) -> tuple[tuple[float, ...], tuple[Align, ...]]:
+    """The table's relative widths and alignments, one per column."""
+    widths = section.widths or (1.0,) * columns
+    aligns = section.aligns or ("L",) * columns
+    if len(widths) != columns or len(aligns) != columns:
+        raise ValueError(f"a table of {columns} columns needs as many widths and alignments")
+    if min(widths) * MAX_COLUMNS < sum(widths):
+        # No column narrower than an equal tenth, for the same reason as MAX_COLUMNS.
+        raise ValueError(f"a table column is at least 1/{MAX_COLUMNS} of the table's width")
+    if not set(aligns) <= {"L", "C", "R"}:
+        raise ValueError(f"table columns align L, C or R, not {aligns}")
+    return widths, tuple(Align.coerce(align) for align in aligns)
+
+
+def _table(pdf: _Printer, section: Section) -> None:
+    rows = section.table
     columns = max(len(row) for row in rows)
     if columns > MAX_COLUMNS:
         # Cells narrower than one character would make fpdf2's wrapping loop forever.
         raise ValueError(f"a table has at most {MAX_COLUMNS} columns, not {columns}")
     if not columns:
         return
-    width = pdf.epw / columns - 2 * TABLE_PADDING[1]
+    widths, aligns = _columns(section, columns)
     texts = []
     for number, cells in enumerate(rows):
         pdf.set_font(pdf.sans.family if number == 0 else pdf.serif.family, size=TABLE_PT)
         padded = (*cells, *("",) * (columns - len(cells)))
-        texts.append([pdf.wrapped(_clean(text), width) for text in padded])
+        texts.append(
+            [
+                pdf.wrapped(_clean(text), pdf.epw * share / sum(widths) - 2 * TABLE_PADDING[1])
+                for text, share in zip(padded, widths, strict=True)
+            ]
+        )
     pdf.body(TABLE_PT)
     with pdf.table(
+        col_widths=widths,
         headings_style=FontFace(family=pdf.sans.family, size_pt=TABLE_PT, fill_color=SHADE),
         line_height=5.8,
         padding=TABLE_PADDING,
-        text_align=Align.L,
+        text_align=aligns,
         wrapmode=WrapMode.CHAR,
         repeat_headings=1,
     ) as table:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.principal import Principal
 from services.activities.models import Activity, Attendance
-from services.records.errors import RecordOverlaps
+from services.records.errors import InvalidServiceRecord, RecordOverlaps
 from services.records.models import RecordSource, ServiceRecord
 from services.records.recording import Service, add_record
 
@@ -34,7 +34,8 @@ async def record_attendance(
 ) -> AttendanceRecords:
     """A pending record for each attendance, for the time within the activity's hours
     (a check-in before the start counts from the start). An attendance that would overlap
-    another record of the member makes none, and says so; the others are written."""
+    another record of the member, or run past a day, makes none and says so; the others
+    are written."""
     records: list[ServiceRecord] = []
     refused: list[Refusal] = []
     for attendance in sorted(attendances, key=lambda a: a.member_id):
@@ -56,6 +57,6 @@ async def record_attendance(
         )
         try:
             records.append(await add_record(session, principal, service))
-        except RecordOverlaps as error:
+        except (RecordOverlaps, InvalidServiceRecord) as error:
             refused.append(Refusal(attendance.member_id, error.message))
     return AttendanceRecords(records=records, refused=refused)

@@ -45,3 +45,28 @@ class InvalidCertificate(InvalidInput):
     """A certificate asked for with no confirmed records, or a period out of order."""
 
     code = "INVALID_CERTIFICATE"
+
+
+class ServiceSourceNotFound(NotFound):
+    """The claim, wish, whistle response, activity or node a record is asked for."""
+
+    code = "SERVICE_SOURCE_NOT_FOUND"
+
+
+class ServiceNotDone(DomainError):
+    """A source whose service is not done: a claim not completed, a wish not confirmed,
+    a response not accepted, a call not started, an activity not finished."""
+
+    code = "SERVICE_NOT_DONE"
+
+
+class AlreadyRecorded(DomainError):
+    """One live record per claim, wish, whistle response, or member and activity."""
+
+    code = "ALREADY_RECORDED"
+
+
+class MemberNotRegisteredHere(DomainError):
+    """A service entered for a member not registered (confirmed) where the organiser is."""
+
+    code = "MEMBER_NOT_REGISTERED_HERE"

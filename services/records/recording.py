@@ -105,7 +105,9 @@ async def credit(
     rules = await rules_on(session, service_on)
     credited = await repository.credited_on(session, member_id, service_on, leaving_out=leaving_out)
     if hours is None:
-        return Credit(service_on, minutes, round_hours(minutes, rules, credited_that_day=credited))
+        earned = round_hours(minutes, rules, credited_that_day=credited)
+        # The caps are whole or half hours: stored and sent as hundredths, like any hours.
+        return Credit(service_on, minutes, earned.quantize(CENT, ROUND_HALF_UP))
     given = hours.quantize(CENT, ROUND_HALF_UP)
     if given < 0:
         raise InvalidServiceRecord("「服务时长」不能为负数", field="hours")
