@@ -17,6 +17,7 @@ from api.registry import MEMBER, UNIT, subtree
 from api.results import MutationError, Step, run_step
 from api.types.records import (
     WHISTLE_RESPONSE,
+    NoticedServiceRecordType,
     ServiceRecordSourceType,
     ServiceRecordStatusType,
     ServiceRecordType,
@@ -25,7 +26,7 @@ from api.types.records import (
 )
 from infra.errors import InvalidInput
 from policies.principal import Principal
-from services.records import decisions, sources, totals, views
+from services.records import decisions, notice, sources, totals, views
 from services.records.models import RecordSource, RecordStatus, ServiceRecord
 from services.records.origins import SOURCE_FIELDS, RecordRequest
 from services.records.repository import RecordFilter
@@ -209,6 +210,24 @@ class ServiceRecordQuery:
             session, principal, page(first, after), where, confirming=to_confirm
         )
         return connection(result, ServiceRecordType.from_model, lambda r: (r.started_at, r.id))
+
+    @strawberry.field(
+        description="公示中的服务记录（公示期内、待确认），组织方在该节点及其下级：供该节点的"
+        "工作人员和在该社区报到的单位、党员核实，有异议可向组织方反映"
+    )
+    async def service_records_on_notice(
+        self,
+        info: Info[Context, None],
+        node_id: Annotated[relay.GlobalID, strawberry.argument(description="社区或其上级节点")],
+        first: int = 20,
+        after: str | None = None,
+    ) -> relay.Connection[NoticedServiceRecordType]:
+        principal, session = await info.context.principal(), await info.context.session()
+        node = int_id(node_id, NODE, "nodeId")
+        result = await notice.on_notice(session, principal, node, page(first, after))
+        return connection(
+            result, NoticedServiceRecordType.from_model, lambda r: (r.started_at, r.id)
+        )
 
     @strawberry.field(
         description="党员一年的服务时长统计（本人，或有权查看该党员者）：全年、半年、季度、月，"

@@ -14,6 +14,7 @@ from api.types.activities import ActivityType
 from api.types.hierarchy import HierarchyNodeType, load_node
 from api.types.registry import MemberType, UnitType, load_member, load_unit
 from api.types.rules import QuotaPeriodType
+from infra.personal_data import mask_name
 from services.records import views
 from services.records.models import (
     RECORD_CHANGE_NAMES,
@@ -185,6 +186,50 @@ class ServiceRecordType(relay.Node):
     @strawberry.field(description="调用者能否确认或不予确认（仅组织方，且记录待确认）")
     async def may_decide(self, info: Info[Context, None]) -> bool:
         return views.may_decide(await info.context.principal(), self.model)
+
+
+@strawberry.type(
+    name="NoticedServiceRecord",
+    description="公示中的服务记录：公示期内在社区公开，供核实、提出异议（姓名打码）",
+)
+class NoticedServiceRecordType(relay.Node):
+    id: relay.NodeID[int]
+    source_name: str = strawberry.field(description="来源（中文）")
+    title: str = strawberry.field(description="服务内容")
+    service_on: date = strawberry.field(description="服务日期（北京时间）")
+    started_at: datetime = strawberry.field(description="开始时间")
+    ended_at: datetime = strawberry.field(description="结束时间")
+    hours: Decimal = strawberry.field(description="拟计入的服务时长（小时）")
+    notice_until: date = strawberry.field(description="公示截止日（含当天）")
+    model: strawberry.Private[ServiceRecord]
+
+    @classmethod
+    def from_model(cls, row: ServiceRecord) -> "NoticedServiceRecordType":
+        assert row.notice_until is not None
+        return cls(
+            id=row.id,
+            source_name=RECORD_SOURCE_NAMES[row.source],
+            title=row.title,
+            service_on=row.service_on,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            hours=cents(row.hours),
+            notice_until=row.notice_until,
+            model=row,
+        )
+
+    @strawberry.field(description="服务的党员（打码，如 张*）")
+    async def member_name(self, info: Info[Context, None]) -> str:
+        member = await info.context.loaders.member.load(self.model.member_id)
+        return "" if member is None else mask_name(member.name)
+
+    @strawberry.field(description="组织方所在节点")
+    async def node(self, info: Info[Context, None]) -> HierarchyNodeType | None:
+        return await load_node(info, self.model.node_id)
+
+    @strawberry.field(description="组织服务的单位党组织；社区、街道等组织的为空")
+    async def organiser_unit(self, info: Info[Context, None]) -> UnitType | None:
+        return await load_unit(info, self.model.organiser_unit_id)
 
 
 # --- totals ---------------------------------------------------------------------------

@@ -485,6 +485,48 @@ async def test_the_organiser_confirms_once_the_notice_is_over_and_may_decline_du
     assert await county.snapshot() == before
 
 
+FORBIDDEN_QUERY = {"code": "FORBIDDEN", "message": "您没有在此范围内进行该操作的权限"}
+BOARD = """query($n: ID!) { serviceRecordsOnNotice(nodeId: $n, first: 20) { edges { node {
+  memberName title hours noticeUntil sourceName node { name } } } } }"""
+
+
+async def test_records_on_notice_are_shown_where_they_were_served_with_names_masked(
+    county: County,
+) -> None:
+    await county.set_rules({"noticeDays": 3})
+    day = ago(1)
+    await county.record("east", **county.entered("zhang", at(day, 9), at(day, 11)))
+    west_entry = {"source": {"nodeId": nid(county.west)}}
+    await county.record("west", **county.entered("wang", at(day, 9), at(day, 10), **west_entry))
+    last_day = (today() + timedelta(days=2)).isoformat()
+    east_board = [
+        {
+            "memberName": "张*",
+            "title": "义务理发",
+            "hours": "2.00",
+            "noticeUntil": last_day,
+            "sourceName": "组织方登记",
+            "node": {"name": "东门社区"},
+        }
+    ]
+
+    async def board(who: str, node: Node) -> list[dict[str, Any]]:
+        found = await county.call(who, BOARD, n=nid(node))
+        return [edge["node"] for edge in found["edges"]]
+
+    # Staff, and the units and members registered with 东门社区, see its board; a street
+    # sees its communities' boards together.
+    for who in ("east", "power", "li", "chen"):
+        assert await board(who, county.east) == east_board
+    assert [r["memberName"] for r in await board("street", county.street)] == ["王*", "张*"]
+    # Another community's people and staff do not.
+    for who in ("wang", "school", "west", "zhao"):
+        assert await county.refused_query(who, BOARD, n=nid(county.east)) == FORBIDDEN_QUERY
+    # Confirmed, declined, or past its notice: off the board.
+    await county.update("UPDATE service_records SET notice_until = :d", d=ago(1))
+    assert await board("east", county.east) == []
+
+
 async def test_only_the_organiser_decides_and_a_refusal_writes_nothing(county: County) -> None:
     day = ago(3)
     by_east = rid(await county.add("zhang", at(day, 9), at(day, 10), title="东门社区义诊"))
