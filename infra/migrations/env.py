@@ -28,6 +28,9 @@ MODEL_MODULES = (
     "services.registration.models",
     "services.activities.models",
     "services.records.models",
+    "infra.consumers",
+    "infra.jobs",
+    "services.scoring.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)
