@@ -21,6 +21,7 @@ from api.alliances import AllianceMutation, AllianceQuery
 from api.certificates import CertificateMutation, CertificateQuery
 from api.context import Context
 from api.errors import ErrorPresentation
+from api.events import EventQuery
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
 from api.lists import ListsMutation, ListsQuery
@@ -31,11 +32,13 @@ from api.registration import RegistrationQuery
 from api.registration_mutations import RegistrationMutation
 from api.registry import RegistryMutation, RegistryQuery
 from api.rules import RulesMutation, RulesQuery
+from api.scores import ScoreQuery
 from api.tenants import TenantMutation, TenantQuery
 from api.types.tenant import TenantType
 from api.unit_of_work import UnitOfWorkExtension
 from api.whistles import WhistleMutation, WhistleQuery
 from api.wishes import WishMutation, WishQuery
+from api.workers import WorkerMutation, WorkerQuery
 from infra.settings import Settings
 
 
@@ -60,6 +63,9 @@ class Query(
     ActivityQuery,
     ServiceRecordQuery,
     CertificateQuery,
+    ScoreQuery,
+    WorkerQuery,
+    EventQuery,
 ):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
@@ -84,6 +90,7 @@ class Mutation(
     ActivityMutation,
     ServiceRecordMutation,
     CertificateMutation,
+    WorkerMutation,
 ):
     pass
 

@@ -26,6 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.db import Base, Database
 
+# Every committed event is announced on this channel, its tenant's id as the payload
+# (migration 0011's trigger): relays and live subscriptions LISTEN to it.
+EVENTS_CHANNEL = "gongjian_events"
 # The modules whose import registers consumers (each a domain's `consumers` module).
 CONSUMER_MODULES: tuple[str, ...] = ()
 

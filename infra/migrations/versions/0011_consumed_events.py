@@ -1,4 +1,6 @@
-"""What each consumer of the events log has applied (its idempotence key).
+"""What each consumer of the events log has applied (its idempotence key), and the
+notification of every committed event on channel `gongjian_events` (its tenant's id as
+the payload: one notification per tenant and transaction, sent at commit).
 
 Revision ID: 0011
 Revises: 0010
@@ -38,7 +40,20 @@ def upgrade() -> None:
         ),
     )
     isolate_tenant_table("consumed_events")
+    op.execute(
+        """CREATE FUNCTION notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             PERFORM pg_notify('gongjian_events', NEW.tenant_id::text);
+             RETURN NULL;
+           END $$"""
+    )
+    op.execute(
+        "CREATE TRIGGER events_notify AFTER INSERT ON events "
+        "FOR EACH ROW EXECUTE FUNCTION notify_event()"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER events_notify ON events")
+    op.execute("DROP FUNCTION notify_event()")
     op.drop_table("consumed_events")
