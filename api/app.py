@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,11 +14,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from api.context import COUNTY_HEADER, Context
 from api.schema import build_schema
 from api.uploads import UploadLimit
+from api.websocket import (
+    SUBSCRIPTIONS_OVER_WEBSOCKET,
+    EventStreamHandler,
+    EventStreams,
+    StreamContext,
+    is_subscription,
+)
 from infra import migrate
 from infra.db import Database, libpq_url
 from infra.observability import RequestMiddleware
@@ -28,7 +38,9 @@ from services.identity.credentials import IdentityConfig
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, database: Database) -> None:
+    graphql_transport_ws_handler_class = EventStreamHandler
+
+    def __init__(self, settings: Settings, database: Database, streams: EventStreams) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.debug else None,
@@ -37,11 +49,14 @@ class GraphQLView(GraphQL[Context, None]):
             # Workbook imports arrive as GraphQL multipart uploads (the size is checked
             # before the body is read, by UploadLimit).
             multipart_uploads_enabled=True,
+            # EventStreamHandler applies its own limit, refusing in zh-CN.
+            max_subscriptions_per_connection=None,
         )
         self.settings = settings
         self.database = database
         self.identity = IdentityConfig.from_settings(settings)
         self.personal = PersonalData.from_settings(settings)
+        self.streams = streams
 
     def encode_json(self, data: object) -> str:
         # Chinese as it is, not \\u escapes: readable and a third of the size.
@@ -50,6 +65,17 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
+        if isinstance(request, WebSocket):
+            # Lives as long as the connection; the county comes with connection_init.
+            return StreamContext(
+                request=request,
+                settings=self.settings,
+                identity=self.identity,
+                personal=self.personal,
+                uow=self.database.unit_of_work(),
+                county_code=None,
+                streams=self.streams,
+            )
         return Context(
             request=request,
             settings=self.settings,
@@ -58,6 +84,26 @@ class GraphQLView(GraphQL[Context, None]):
             uow=self.database.unit_of_work(),
             county_code=request.headers.get(COUNTY_HEADER),
         )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # Over plain HTTP a subscription would run as a query and answer null.
+        if is_subscription(request_data.query, request_data.operation_name):
+            raise HTTPException(400, SUBSCRIPTIONS_OVER_WEBSOCKET)
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        assert isinstance(context, StreamContext)
+        await context.connect()
 
 
 def create_app(settings: Settings, database: Database) -> Starlette:
@@ -89,7 +135,8 @@ def create_app(settings: Settings, database: Database) -> Starlette:
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    graphql = GraphQLView(settings, database)
+    streams = EventStreams(database)
+    graphql = GraphQLView(settings, database, streams)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -106,6 +153,7 @@ def create_app(settings: Settings, database: Database) -> Starlette:
             yield
         finally:
             await listener.stop()
+            await streams.stop()
             await database.dispose()
 
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)

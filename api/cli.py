@@ -13,37 +13,43 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 
-from api.app import create_app
-from api.onboarding_commands import (
-    import_paths,
-    print_report,
-    reseal_personal_data,
-    seed_demo,
+from api.worker_commands import (
+    background,
+    import_modules,
+    run_relay,
+    run_scheduler,
+    run_worker,
 )
-from api.schema import build_schema
 from infra import migrate
 from infra.bootstrap import Provisioned, provision
 from infra.db import Database, verify_app_role
 from infra.errors import DomainError
 from infra.observability import configure_logging, init_sentry
 from infra.settings import Settings, get_settings
-from policies.matrix import README_FILE as MATRIX_FILE
-from policies.matrix import write as write_matrix
-from services.identity.credentials import IdentityConfig
-from services.identity.service import create_platform_admin
-from services.onboarding.report import ImportReport
-from services.onboarding.workbook import write_template
-from tenants.service import create_tenant, enter_platform
+
+# The app, the schema and the domains are imported by the commands that use them: loading
+# them all (the schema, the policy) takes seconds, which `gongjian worker`, `relay` and
+# `scheduler` — restarted by an orchestrator at any time — should not pay.
 
 log = logging.getLogger("gongjian")
 
 T = TypeVar("T")
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graphql"
+
+
+IMPORT_ARGS = ("--import",)
+IMPORT_OPTIONS: dict[str, Any] = {
+    "dest": "modules",
+    "action": "append",
+    "default": [],
+    "metavar": "MODULE",
+    "help": "先导入该模块（登记更多事件消费者或定时任务），可重复",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--demo", action="store_true", help="没有演示县时先建立演示县（正定县），并打印登录信息"
     )
+    up.add_argument(*IMPORT_ARGS, **IMPORT_OPTIONS)
+    worker = commands.add_parser(
+        "worker", help="运行处理消息的 worker（需要 BROKER_URL 和 DATABASE_URL）"
+    )
+    worker.add_argument(*IMPORT_ARGS, **IMPORT_OPTIONS)
+    relay = commands.add_parser(
+        "relay", help="运行事件中继：把新事件交给消息队列（需要 BROKER_URL 和 DATABASE_URL）"
+    )
+    relay.add_argument(*IMPORT_ARGS, **IMPORT_OPTIONS)
+    scheduler = commands.add_parser(
+        "scheduler", help="运行定时任务（需要 DATABASE_URL；多个进程同时运行也只执行一次）"
+    )
+    scheduler.add_argument(*IMPORT_ARGS, **IMPORT_OPTIONS)
     commands.add_parser("demo", help="建立（或按同一数据重新导入）演示县，并打印登录信息")
     template = commands.add_parser("template", help="写出数据导入模板（.xlsx）")
     template.add_argument("file", type=Path, help="写到哪个文件，如 模板.xlsx")
@@ -117,6 +136,8 @@ async def _refuse_unsafe_start(database: Database) -> None:
 
 async def _create_tenant(database: Database, county_code: str, name: str) -> str:
     """Open a county from the command line; what to print."""
+    from tenants.service import create_tenant
+
     async with database.unit_of_work() as uow:
         tenant = await create_tenant(await uow.session(), county_code=county_code, name=name)
     return f"已开通 {tenant.name}（{tenant.county_code}）"
@@ -125,6 +146,10 @@ async def _create_tenant(database: Database, county_code: str, name: str) -> str
 async def _create_platform_admin(
     database: Database, settings: Settings, username: str, name: str, password: str
 ) -> str:
+    from services.identity.credentials import IdentityConfig
+    from services.identity.service import create_platform_admin
+    from tenants.service import enter_platform
+
     async with database.unit_of_work() as uow:
         session = await uow.session()
         await enter_platform(session)
@@ -168,6 +193,9 @@ def _read_password() -> str:
 
 
 def _import(settings: Settings, county_code: str, paths: list[Path], dry_run: bool) -> None:
+    from api.onboarding_commands import import_paths, print_report
+    from services.onboarding.report import ImportReport
+
     for path in paths:
         if not path.is_file():
             sys.exit(f"找不到文件 {path}")
@@ -187,6 +215,8 @@ def _import(settings: Settings, county_code: str, paths: list[Path], dry_run: bo
 
 
 def _demo(settings: Settings, *, only_if_missing: bool) -> str:
+    from api.onboarding_commands import seed_demo
+
     return asyncio.run(
         _with_database(
             settings,
@@ -195,7 +225,17 @@ def _demo(settings: Settings, *, only_if_missing: bool) -> str:
     )
 
 
-def up(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
+def up(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    demo: bool = False,
+    modules: list[str] | None = None,
+) -> None:
+    from api.app import create_app
+
+    import_modules(modules or [])
     init_sentry(settings)
     signed_in = _demo(settings, only_if_missing=True) if demo else None
     provisioned = asyncio.run(_prepare(settings))
@@ -216,15 +256,19 @@ def up(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
 
         async def serve() -> None:
             await _refuse_unsafe_start(database)
-            serving = asyncio.create_task(server.serve())
-            # uvicorn exposes `started` only as a flag, so it is polled.
-            while not server.started and not serving.done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            if server.started:
-                print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
-                if signed_in:
-                    print(signed_in, flush=True)
-            await serving
+            app_url = provisioned.app_url.render_as_string(hide_password=False)
+            # The relay (and without a broker the worker and the scheduler) stop after
+            # the web server, so a request's events are still relayed.
+            async with background(settings, database, app_url):
+                serving = asyncio.create_task(server.serve())
+                # uvicorn exposes `started` only as a flag, so it is polled.
+                while not server.started and not serving.done():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                if server.started:
+                    print(f"共建已启动：http://{host}:{port}/graphql", flush=True)
+                    if signed_in:
+                        print(signed_in, flush=True)
+                await serving
 
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal.
         with contextlib.suppress(KeyboardInterrupt):
@@ -240,10 +284,26 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
     if args.command == "up":
-        up(settings, args.host or settings.host, args.port or settings.port, demo=args.demo)
+        up(
+            settings,
+            args.host or settings.host,
+            args.port or settings.port,
+            demo=args.demo,
+            modules=args.modules,
+        )
+    elif args.command == "worker":
+        run_worker(settings, args.modules)
+    elif args.command == "relay":
+        run_relay(settings, args.modules)
+    elif args.command == "scheduler":
+        run_scheduler(settings, args.modules)
     elif args.command == "demo":
+        from api.onboarding_commands import seed_demo
+
         _run(settings, lambda database: seed_demo(database, settings, only_if_missing=False))
     elif args.command == "template":
+        from services.onboarding.workbook import write_template
+
         write_template(str(args.file))
         print(f"已写入 {args.file}", flush=True)
     elif args.command == "import":
@@ -265,10 +325,16 @@ def main(argv: list[str] | None = None) -> None:
             ),
         )
     elif args.command == "personal-data":
+        from api.onboarding_commands import reseal_personal_data
+
         _run(settings, lambda database: reseal_personal_data(database, settings))
     elif args.command == "policy":
-        write_matrix()
-        print(f"已写入 {MATRIX_FILE}", flush=True)
+        from policies.matrix import README_FILE, write
+
+        write()
+        print(f"已写入 {README_FILE}", flush=True)
     elif args.command == "schema":
+        from api.schema import build_schema
+
         args.output.write_text(build_schema(settings).as_str() + "\n", encoding="utf-8")
         print(f"已写入 {args.output}", flush=True)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 # Every module defining domain errors, so the code enum below names them all.
+import infra.dead_letters  # noqa: F401
 import services.activities.errors
 import services.alliances.errors
 import services.identity.errors

@@ -21,7 +21,7 @@ from api.alliances import AllianceMutation, AllianceQuery
 from api.certificates import CertificateMutation, CertificateQuery
 from api.context import Context
 from api.errors import ErrorPresentation
-from api.events import EventQuery
+from api.events import EventQuery, Subscription
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
 from api.lists import ListsMutation, ListsQuery
@@ -125,4 +125,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions += [lambda: ParserCache(maxsize=size), lambda: ValidationCache(maxsize=size)]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

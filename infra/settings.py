@@ -81,6 +81,29 @@ class Settings(BaseSettings):
     # The largest workbook (or CSV) an import accepts, refused before it is read.
     import_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
 
+    # Workers (infra/broker.py): a message failing is tried again after an exponentially
+    # growing wait between the two backoffs, then dead-lettered (`failed_messages`).
+    worker_max_retries: int = Field(default=5, ge=0)
+    worker_min_backoff_ms: int = Field(default=1000, ge=1)
+    worker_max_backoff_ms: int = Field(default=5 * 60 * 1000, ge=1)
+    # A message still running after this long is interrupted (and retried).
+    worker_time_limit_ms: int = Field(default=5 * 60 * 1000, ge=100)
+    worker_threads: int = Field(default=8, ge=1, le=256)
+    # Redis only: the key prefix, how long a worker may be silent before its unfinished
+    # messages go back on the queue, and how often (per million commands) that is checked.
+    broker_namespace: str = "gongjian"
+    broker_heartbeat_timeout_ms: int = Field(default=60_000, ge=100)
+    broker_maintenance_chance: int = Field(default=1000, ge=1, le=1_000_000)
+    # The outbox relay (infra/relay.py): events per transaction, and how often it looks
+    # for events when no notification came.
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(default=5.0, gt=0)
+    # The longest wait between tries while the broker or the database is down.
+    relay_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    # `gongjian worker`, `relay` and `scheduler` serve Prometheus metrics on this port
+    # when set (`gongjian up` has them on its own /metrics).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     @property
     def embedded_postgres_dir(self) -> Path:
         return self.data_dir / "postgres"

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Text, func, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +19,10 @@ class Event(Base):
     """
 
     __tablename__ = "events"
+    __table_args__ = (
+        # The relay and partners' replay read a county's log in (transaction_id, id) order.
+        Index("ix_events_tenant_id_transaction_id_id", "tenant_id", "transaction_id", "id"),
+    )
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     tenant_id: Mapped[UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
