@@ -26,6 +26,7 @@ from api.websocket import (
     EventStreamHandler,
     EventStreams,
     StreamContext,
+    StreamLimits,
     is_subscription,
 )
 from infra import migrate
@@ -135,7 +136,13 @@ def create_app(settings: Settings, database: Database) -> Starlette:
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    streams = EventStreams(database)
+    streams = EventStreams(
+        database,
+        StreamLimits(
+            subscriptions_per_connection=settings.subscriptions_per_connection,
+            connections_per_api_key=settings.subscription_connections_per_api_key,
+        ),
+    )
     graphql = GraphQLView(settings, database, streams)
     routes = [
         Route("/healthz", healthz),

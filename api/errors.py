@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionResult
 
 from infra.errors import DomainError
@@ -14,6 +15,8 @@ from infra.observability import report_exception
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_MESSAGE = "服务器内部错误，请稍后再试；如持续出现，请联系平台管理员"
+# An ID argument that is not an ID at all, refused before any resolver runs.
+MALFORMED_ID_MESSAGE = "编号格式不正确，请使用查询结果中给出的编号"
 
 
 def present(error: GraphQLError) -> GraphQLError:
@@ -32,6 +35,15 @@ def present(error: GraphQLError) -> GraphQLError:
             path=error.path,
             original_error=original,
             extensions=extensions,
+        )
+    if isinstance(original, GlobalIDValueError):
+        return GraphQLError(
+            MALFORMED_ID_MESSAGE,
+            nodes=error.nodes,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions={"code": "INVALID_INPUT"},
         )
     log.error("unexpected error in %s", error.path, exc_info=original)
     report_exception(original)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
+    # Partner subscriptions (graphql-transport-ws): at once on one connection, and
+    # connections at once per API key (counted in each server process).
+    subscriptions_per_connection: int = Field(default=10, ge=1)
+    subscription_connections_per_api_key: int = Field(default=4, ge=1)
     # GraphQL limits (DESIGN.md §6).
     graphql_max_depth: int = Field(default=12, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)

@@ -6,11 +6,14 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from api.errors import INTERNAL_ERROR_MESSAGE
+from api.errors import INTERNAL_ERROR_MESSAGE, MALFORMED_ID_MESSAGE
 from infra import migrate
 from infra.db import Database
+from infra.settings import Settings
 from tenants.models import Tenant, TenantStatus
+from tests.api.graphql_client import bearer, token_for
 from tests.conftest import GraphQLCall, MakeTenant
+from tests.factories import add_user, root_of
 
 TENANT_QUERY = "query CurrentTenant { tenant { id countyCode name status } }"
 
@@ -144,3 +147,23 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> Non
     assert 'gongjian_http_requests_total{method="GET",path="/healthz",status="200"}' in metrics
     assert 'path="/no/such/page"' not in metrics
     assert 'gongjian_http_requests_total{method="GET",path="other",status="404"}' in metrics
+
+
+async def test_an_id_that_is_not_an_id_is_refused_as_bad_input(
+    graphql: GraphQLCall, make_tenant: MakeTenant, db: Database, settings: Settings
+) -> None:
+    tenant = await make_tenant(county_code="130123")
+    root = await root_of(db, tenant.id)
+    await add_user(db, settings, tenant.id, "admin", node=root, roles=[("county_admin", root)])
+    token = bearer(await token_for(graphql, "admin", county="130123"))
+    body = await graphql(
+        'query { activity(id: "garbage!") { id } }', county="130123", headers=token
+    )
+    assert body["errors"] == [
+        {
+            "message": MALFORMED_ID_MESSAGE,
+            "locations": [{"line": 1, "column": 9}],
+            "path": ["activity"],
+            "extensions": {"code": "INVALID_INPUT"},
+        }
+    ]
