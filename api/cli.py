@@ -11,7 +11,8 @@ import getpass
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -225,6 +226,20 @@ def _demo(settings: Settings, *, only_if_missing: bool) -> str:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, keeping Ctrl-C to itself: uvicorn re-raises a signal once it has
+    shut down, which would cancel `up` while it still stops the relay, the in-process
+    worker (whose threads then kept the process alive) and the database. Signals stay
+    with the server for the rest of `up`: a second Ctrl-C only hurries the server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self.handle_exit)
+        yield
+
+
 def up(
     settings: Settings,
     host: str,
@@ -252,7 +267,7 @@ def up(
             log_config=None,
             lifespan="auto",
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
 
         async def serve() -> None:
             await _refuse_unsafe_start(database)
@@ -270,9 +285,7 @@ def up(
                         print(signed_in, flush=True)
                 await serving
 
-        # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal.
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve())
+        asyncio.run(serve())
     finally:
         # A second Ctrl-C must not cut the database's clean stop short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -180,8 +180,11 @@ async def background(
         yield
     finally:
         stop.set()
-        for task in tasks:
-            with contextlib.suppress(Exception):
-                await task
-        if worker is not None:
-            await asyncio.to_thread(worker.stop, WORKER_STOP_MS)
+        try:
+            for task in tasks:
+                with contextlib.suppress(Exception):
+                    await task
+        finally:
+            # Even if cancelled: the worker's threads would keep the process alive.
+            if worker is not None:
+                worker.stop(WORKER_STOP_MS)
