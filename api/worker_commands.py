@@ -8,8 +8,9 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import dramatiq
 from dramatiq import Worker
@@ -114,21 +115,9 @@ def run_relay(settings: Settings, modules: list[str]) -> None:
     broker = _broker(settings)
     _serve_metrics(settings)
 
-    async def work() -> None:
-        assert settings.database_url is not None
-        database = Database(settings.database_url, pool_size=2, max_overflow=0)
-        stop = asyncio.Event()
-        try:
-            relay = _relay(settings, database, broker)
-            running = asyncio.create_task(relay.run(stop))
-            print("relay 已启动", flush=True)
-            await _until_stopped(stop)
-            await running
-        finally:
-            await database.dispose()
-
-    asyncio.run(work())
-    print("relay 已停止", flush=True)
+    _run_until_stopped(
+        settings, "relay", lambda database, stop: _relay(settings, database, broker).run(stop)
+    )
 
 
 def run_scheduler(settings: Settings, modules: list[str]) -> None:
@@ -137,20 +126,32 @@ def run_scheduler(settings: Settings, modules: list[str]) -> None:
     init_sentry(settings)
     _serve_metrics(settings)
 
+    _run_until_stopped(
+        settings, "scheduler", lambda database, stop: Scheduler(database).run_forever(stop)
+    )
+
+
+def _run_until_stopped(
+    settings: Settings,
+    name: str,
+    loop: Callable[[Database, asyncio.Event], Coroutine[Any, Any, None]],
+) -> None:
+    """Run `loop` on its own small pool until SIGINT or SIGTERM, then let it finish."""
+
     async def work() -> None:
         assert settings.database_url is not None
         database = Database(settings.database_url, pool_size=2, max_overflow=0)
         stop = asyncio.Event()
         try:
-            running = asyncio.create_task(Scheduler(database).run_forever(stop))
-            print("scheduler 已启动", flush=True)
+            running = asyncio.create_task(loop(database, stop))
+            print(f"{name} 已启动", flush=True)
             await _until_stopped(stop)
             await running
         finally:
             await database.dispose()
 
     asyncio.run(work())
-    print("scheduler 已停止", flush=True)
+    print(f"{name} 已停止", flush=True)
 
 
 def _relay(settings: Settings, database: Database, broker: dramatiq.Broker) -> Relay:

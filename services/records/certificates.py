@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.clock import CHINA, today
@@ -32,7 +32,9 @@ from services.records.errors import CertificateNotFound, InvalidCertificate
 from services.records.models import RecordStatus, ServiceCertificate, ServiceRecord
 from services.registry import repository as registry
 from services.registry.errors import MemberNotFound
+from services.registry.members import owns_member
 from services.registry.models import Member
+from services.registry.repository import own_members
 from tenants.hierarchy import repository as hierarchy
 from tenants.models import Tenant
 
@@ -192,23 +194,7 @@ async def by_code(session: AsyncSession, code: str) -> ServiceCertificate | None
     return found
 
 
-def _own(principal: Principal) -> ColumnElement[bool]:
-    """A member's own certificates, and for a unit's admin those of the unit's members."""
-    own: list[ColumnElement[bool]] = []
-    if principal.member_id is not None:
-        own.append(Member.id == principal.member_id)
-    if principal.unit_id is not None:
-        own.append(Member.unit_id == principal.unit_id)
-    return or_(*own) if own else false()
-
-
 # The steps.
-
-
-def _owns(principal: Principal, member: Member) -> bool:
-    return principal.member_id == member.id or (
-        principal.unit_id is not None and principal.unit_id == member.unit_id
-    )
 
 
 async def _member(session: AsyncSession, principal: Principal, member_id: int | None) -> Member:
@@ -316,7 +302,7 @@ async def read_certificate(
         action="read",
         node=(member.node_id, member.scope_path),
         object_id=str(certificate.id),
-        owned=_owns(principal, member),
+        owned=owns_member(principal, member),
     )
     return certificate
 
@@ -326,7 +312,13 @@ async def list_certificates(
 ) -> PageOf[ServiceCertificate]:
     """Certificates the principal may read, the newest first: its own, its unit's
     members', and those of members living where it may read them."""
-    scope = access.scope_or_own(principal, RESOURCE, "read", Member.scope_path, _own(principal))
+    scope = access.scope_or_own(
+        principal,
+        RESOURCE,
+        "read",
+        Member.scope_path,
+        own_members(principal.unit_id, principal.member_id),
+    )
     query = (
         select(ServiceCertificate)
         .join(Member, Member.id == ServiceCertificate.member_id)

@@ -23,6 +23,7 @@ from services.registration.models import (
     RegistrationStatus,
 )
 from services.registration.numbers import Series, take_numbers
+from services.registry.members import owns_member
 from services.registry.models import Member, RegistryStatus
 from services.registry.units import get_unit
 from tenants.hierarchy.models import Node
@@ -161,14 +162,10 @@ async def register_unit_members(
     return await _submit(session, principal, members, by_member, _channel(principal, unit.id))
 
 
-def _own(principal: Principal, member: Member) -> bool:
-    return principal.member_id == member.id or principal.unit_id == member.unit_id
-
-
 def _require_where_living(session: AsyncSession, principal: Principal, member: Member) -> None:
     """Staff act for members living in their scope (the member and their unit anywhere),
     checked before anything about the member is told."""
-    if not _own(principal, member):
+    if not owns_member(principal, member):
         access.require(
             session,
             principal,
@@ -206,7 +203,7 @@ async def register_member(
         resource=slips.RESOURCE,
         action="submit",
         node=ref(community),
-        owned=_own(principal, member),
+        owned=owns_member(principal, member),
     )
     _check_active([member], field="memberId")
     held = await repository.open_member_registrations(session, [member.id])
@@ -243,7 +240,7 @@ async def move_member(
         resource=slips.RESOURCE,
         action="submit",
         node=ref(community),
-        owned=_own(principal, member),
+        owned=owns_member(principal, member),
     )
     _check_active([member], field="memberId")
     held = (await repository.open_member_registrations(session, [member.id])).get(member.id)

@@ -51,6 +51,12 @@ class PersonalField(enum.StrEnum):
     ID_CARD = "id_card"
 
 
+def owns_member(principal: Principal, member: Member) -> bool:
+    """Whether the member is the caller's own (`:own` in the policy): the member themself,
+    or the admin account of the member's unit."""
+    return principal.member_id == member.id or principal.unit_id == member.unit_id
+
+
 @dataclass(frozen=True)
 class MemberDraft:
     """A member as typed in; None leaves a field unset (or, in a correction, unchanged)."""

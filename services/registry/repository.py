@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.db import bound_tenant, contains_pattern
@@ -133,3 +133,14 @@ async def units_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, 
 async def members_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, Member]:
     rows = await session.scalars(select(Member).where(Member.id.in_(list(ids))))
     return {member.id: member for member in rows}
+
+
+def own_members(unit_id: int | None, member_id: int | None) -> ColumnElement[bool]:
+    """The members that are a caller's own, as an SQL condition: a unit admin's, the
+    unit's members; a member's, themself (see `members.owns_member`)."""
+    own: list[ColumnElement[bool]] = []
+    if unit_id is not None:
+        own.append(Member.unit_id == unit_id)
+    if member_id is not None:
+        own.append(Member.id == member_id)
+    return or_(*own) if own else false()

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.clock import CHINA, today
@@ -27,8 +27,9 @@ from infra.pagination import Page, PageOf
 from policies import access
 from policies.principal import Principal
 from services.records.totals import Period
+from services.registry.members import owns_member
 from services.registry.models import Member, Unit
-from services.registry.repository import get_member
+from services.registry.repository import get_member, own_members
 from services.scoring import months, repository
 from services.scoring.periods import QUOTA_KINDS, Elapsed, containing, elapsed, key, month_range
 from services.scoring.repository import Shortfall
@@ -172,23 +173,8 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
 # --- who may see ------------------------------------------------------------------------
 
 
-def _own_members(principal: Principal) -> ColumnElement[bool]:
-    own: list[ColumnElement[bool]] = []
-    if principal.unit_id is not None:
-        own.append(Member.unit_id == principal.unit_id)
-    if principal.member_id is not None:
-        own.append(Member.id == principal.member_id)
-    return or_(*own) if own else false()
-
-
 def _own_units(principal: Principal) -> ColumnElement[bool]:
     return Unit.id == principal.unit_id if principal.unit_id is not None else false()
-
-
-def owns_member(principal: Principal, member: Member) -> bool:
-    return principal.member_id == member.id or (
-        principal.unit_id is not None and principal.unit_id == member.unit_id
-    )
 
 
 def require_member(session: AsyncSession, principal: Principal, member: Member) -> None:
@@ -296,7 +282,11 @@ async def at_risk_members(
         for name, label, minimum in target.minimums
     ]
     visible = access.scope_or_own(
-        principal, RESOURCE, "read", Member.scope_path, _own_members(principal)
+        principal,
+        RESOURCE,
+        "read",
+        Member.scope_path,
+        own_members(principal.unit_id, principal.member_id),
     )
     found = await repository.members_short(session, visible, within, measures, page)
     standings = await member_standings(session, found.rows, targets)
