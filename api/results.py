@@ -14,6 +14,8 @@ import services.activities.errors
 import services.alliances.errors
 import services.identity.errors
 import services.lists.errors
+import services.notifications.errors
+import services.pairing.errors
 import services.projects.errors
 import services.records.errors
 import services.registration.errors

@@ -25,7 +25,9 @@ from api.events import EventQuery, Subscription
 from api.hierarchy import HierarchyMutation, HierarchyQuery
 from api.identity import IdentityMutation, IdentityQuery
 from api.lists import ListsMutation, ListsQuery
+from api.notifications import NotificationMutation, NotificationQuery
 from api.onboarding import OnboardingMutation, OnboardingQuery
+from api.pairing import PairingMutation, PairingQuery
 from api.projects import ProjectMutation, ProjectQuery
 from api.records import ServiceRecordMutation, ServiceRecordQuery
 from api.registration import RegistrationQuery
@@ -66,6 +68,8 @@ class Query(
     ScoreQuery,
     WorkerQuery,
     EventQuery,
+    NotificationQuery,
+    PairingQuery,
 ):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
@@ -91,6 +95,8 @@ class Mutation(
     ServiceRecordMutation,
     CertificateMutation,
     WorkerMutation,
+    NotificationMutation,
+    PairingMutation,
 ):
     pass
 

@@ -31,6 +31,8 @@ MODEL_MODULES = (
     "infra.consumers",
     "infra.jobs",
     "services.scoring.models",
+    "services.notifications.models",
+    "services.pairing.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)

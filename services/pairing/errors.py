@@ -1,0 +1,1 @@
+"""Errors of pairing, visits, posts and recognition."""
