@@ -159,6 +159,7 @@ def _relay(settings: Settings, database: Database, broker: dramatiq.Broker) -> R
         database,
         broker,
         batch_size=settings.relay_batch_size,
+        message_size=settings.relay_message_size,
         poll_seconds=settings.relay_poll_seconds,
         max_backoff_seconds=settings.relay_max_backoff_seconds,
     )

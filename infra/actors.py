@@ -1,7 +1,15 @@
 """One Dramatiq actor per registered consumer (`consume_<name>`), each message carrying
-(tenant id, event id). Thin: the body is `infra.consumers.consume`, in the consumer's
-own tenant transaction, on the worker process's database."""
+(tenant id, [event ids]): a batch of one county's events in log order. Thin: the body is
+`infra.consumers.consume`, in the consumer's own tenant transaction, on the worker
+process's database.
 
+A batch that fails is not retried as a batch: it is sent again as one message per event,
+each then retried (and at last dead-lettered) on its own, so one event a consumer cannot
+apply holds back none of the others.
+"""
+
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
@@ -11,6 +19,8 @@ from dramatiq.middleware import Middleware
 
 from infra.consumers import consume, consumers
 from infra.db import Database
+
+log = logging.getLogger(__name__)
 
 ACTOR_PREFIX = "consume_"
 
@@ -57,9 +67,27 @@ def actor_name(consumer_name: str) -> str:
     return f"{ACTOR_PREFIX}{consumer_name}"
 
 
-def _body(consumer_name: str) -> Callable[[str, int], Awaitable[None]]:
-    async def apply(tenant_id: str, event_id: int) -> None:
-        await consume(worker_database.get(), consumer_name, UUID(tenant_id), event_id)
+def _split(consumer_name: str, tenant_id: str, event_ids: list[int]) -> None:
+    actor = dramatiq.get_broker().get_actor(actor_name(consumer_name))
+    for event_id in event_ids:
+        actor.send(tenant_id, [event_id])
+
+
+def _body(consumer_name: str) -> Callable[[str, list[int]], Awaitable[None]]:
+    async def apply(tenant_id: str, event_ids: list[int]) -> None:
+        try:
+            await consume(worker_database.get(), consumer_name, UUID(tenant_id), event_ids)
+        except Exception as error:
+            if len(event_ids) < 2:
+                raise
+            log.warning(
+                "%s failed on a batch of %d events (%s: %s); sending them one by one",
+                actor_name(consumer_name),
+                len(event_ids),
+                type(error).__name__,
+                error,
+            )
+            await asyncio.to_thread(_split, consumer_name, tenant_id, event_ids)
 
     apply.__name__ = actor_name(consumer_name)
     return apply

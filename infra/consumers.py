@@ -1,26 +1,30 @@
 """Consumers of the events log: what runs after a commit, once per (consumer, event).
 
 A domain registers a consumer with `@consumer("scoring", types=("service_record.",))`:
-an async function taking the tenant-bound session and the `EventMessage`. The relay
-(infra/relay.py) hands each new event to the Dramatiq actor of every consumer whose
-types match it; the actor calls `consume`, which records (consumer, event) in
-`consumed_events` in the same transaction as the consumer's own writes. A message
-delivered again finds the row and changes nothing; a consumer that fails rolls back both,
-so the retry starts clean.
+an async function taking the tenant-bound session and a batch of `EventMessage`s, one
+county's, in log order. The relay (infra/relay.py) hands each batch of new events to the
+Dramatiq actor of every consumer whose types match some of them; the actor calls
+`consume`, which records (consumer, event) for the whole batch in `consumed_events` with
+one statement, in the same transaction as the consumer's own writes, and hands the
+consumer the events not applied before. A message delivered again finds the rows and
+changes nothing; a consumer that fails rolls back both, so the retry starts clean.
+
+A batch is one transaction, so a consumer that writes rows shared across events (a
+unit's totals) takes their locks in one order (sorted ids) whatever the order of the
+events, or two batches of a county could deadlock.
 
 This module knows the domains only by name (`CONSUMER_MODULES`), as the migrations know
 their models: imports flow from services to infra, never back.
 """
 
 import importlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Text, func, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,7 +49,7 @@ class EventMessage:
     occurred_at: datetime
 
 
-Handler = Callable[[AsyncSession, EventMessage], Awaitable[None]]
+Handler = Callable[[AsyncSession, list[EventMessage]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -104,38 +108,49 @@ class ConsumedEvent(Base):
     )
 
 
-_EVENT = text("SELECT id, type, scope_path, payload, occurred_at FROM events WHERE id = :id")
+_EVENTS = text("SELECT id, type, scope_path, payload, occurred_at FROM events WHERE id = ANY(:ids)")
 
 
-async def load_event(session: AsyncSession, tenant_id: UUID, event_id: int) -> EventMessage | None:
-    row = (await session.execute(_EVENT, {"id": event_id})).first()
-    if row is None:
-        return None
-    return EventMessage(
-        tenant_id=tenant_id,
-        id=row.id,
-        type=row.type,
-        scope_path=row.scope_path,
-        payload=dict(row.payload),
-        occurred_at=row.occurred_at,
-    )
+# Marks the events of the batch that are in the log and not yet applied by the consumer.
+_CLAIM = text(
+    "INSERT INTO consumed_events (tenant_id, consumer, event_id) "
+    "SELECT tenant_id, :consumer, id FROM events WHERE id = ANY(:ids) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
-async def consume(database: Database, name: str, tenant_id: UUID, event_id: int) -> bool:
-    """Apply event `event_id` of a tenant with consumer `name`, once: False when it was
-    applied before (or the event is not there), True when applied now."""
-    handler = get_consumer(name).handle
-    async with database.tenant_session(tenant_id) as session:
-        claimed = await session.scalar(
-            insert(ConsumedEvent)
-            .values(tenant_id=tenant_id, consumer=name, event_id=event_id)
-            .on_conflict_do_nothing()
-            .returning(ConsumedEvent.event_id)
+async def load_events(
+    session: AsyncSession, tenant_id: UUID, event_ids: Sequence[int]
+) -> list[EventMessage]:
+    """The events of the bound county with these ids, in the order given."""
+    rows = {row.id: row for row in await session.execute(_EVENTS, {"ids": list(event_ids)})}
+    return [
+        EventMessage(
+            tenant_id=tenant_id,
+            id=row.id,
+            type=row.type,
+            scope_path=row.scope_path,
+            payload=dict(row.payload),
+            occurred_at=row.occurred_at,
         )
-        if claimed is None:
-            return False
-        event = await load_event(session, tenant_id, event_id)
-        if event is None:
-            return False
-        await handler(session, event)
-        return True
+        for row in (rows.get(event_id) for event_id in event_ids)
+        if row is not None
+    ]
+
+
+async def consume(database: Database, name: str, tenant_id: UUID, event_ids: Sequence[int]) -> int:
+    """Apply a county's events `event_ids` (in log order) with consumer `name`, each once,
+    in one transaction: how many were applied now (those applied before, or not in the
+    log, are left out)."""
+    handler = get_consumer(name).handle
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return 0
+    async with database.tenant_session(tenant_id) as session:
+        claimed = set(await session.scalars(_CLAIM, {"consumer": name, "ids": unique}))
+        if not claimed:
+            return 0
+        events = await load_events(session, tenant_id, [i for i in unique if i in claimed])
+        if events:
+            await handler(session, events)
+        return len(events)

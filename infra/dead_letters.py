@@ -63,13 +63,16 @@ class DeadLetter:
 
 def dead_letter(message: Message[Any], exception: BaseException) -> DeadLetter | None:
     """The row for a spent message; None for a message that names no county (every
-    consumer's message does: (tenant id, event id))."""
+    consumer's message does: (tenant id, [event ids]))."""
     args = list(message.args)
     try:
         tenant_id = UUID(str(args[0]))
     except (IndexError, ValueError):
         return None
-    event_id = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+    # A consumer's message carries a batch of events; only a batch of one is dead-lettered
+    # (infra/actors.py splits a failed batch), unless sending the parts failed too.
+    batch = args[1] if len(args) > 1 and isinstance(args[1], list) else []
+    event_id = batch[0] if len(batch) == 1 and isinstance(batch[0], int) else None
     error = "".join(traceback.format_exception_only(type(exception), exception)).strip()
     return DeadLetter(
         tenant_id=tenant_id,

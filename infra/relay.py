@@ -10,7 +10,9 @@ whose transaction commits late has a smaller id than events already visible, but
 transaction id keeps it ahead of the cursor until it is visible), enqueue the messages,
 then advance the cursor and commit. The enqueue comes before the commit, so a crash in
 between sends some messages again, which the idempotent consumers ignore; the broker
-being down fails the step, the cursor stays and the events wait in the log.
+being down fails the step, the cursor stays and the events wait in the log. A message
+carries up to `message_size` of a step's events for one consumer, applied in one
+transaction on the worker's side.
 
 The relay wakes on the NOTIFY that every committed event sends (migration 0011), and
 looks at every county every `relay_poll_seconds` besides, so a lost notification or a
@@ -90,12 +92,14 @@ class Relay:
         broker: dramatiq.Broker,
         *,
         batch_size: int = 500,
+        message_size: int = 100,
         poll_seconds: float = 5.0,
         max_backoff_seconds: float = 30.0,
     ) -> None:
         self.database = database
         self.broker = broker
         self.batch_size = batch_size
+        self.message_size = message_size
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self._consumers: list[Consumer] = consumers()
@@ -111,13 +115,14 @@ class Relay:
         self.listening = asyncio.Event()
 
     def _messages(self, tenant_id: UUID, events: list[Any]) -> list[dramatiq.Message[Any]]:
-        tenant = str(tenant_id)
-        return [
-            self._actors[wanting.name].message(tenant, event.id)
-            for event in events
-            for wanting in self._consumers
-            if wanting.wants(event.type)
-        ]
+        """For each consumer, the events it wants in batches of `message_size`."""
+        tenant, size = str(tenant_id), self.message_size
+        messages = []
+        for wanting in self._consumers:
+            ids = [event.id for event in events if wanting.wants(event.type)]
+            actor = self._actors[wanting.name]
+            messages += [actor.message(tenant, ids[i : i + size]) for i in range(0, len(ids), size)]
+        return messages
 
     async def step(self, tenant_id: UUID) -> Step:
         """Relay the next batch of one county's events."""

@@ -98,9 +98,11 @@ class Settings(BaseSettings):
     broker_namespace: str = "gongjian"
     broker_heartbeat_timeout_ms: int = Field(default=60_000, ge=100)
     broker_maintenance_chance: int = Field(default=1000, ge=1, le=1_000_000)
-    # The outbox relay (infra/relay.py): events per transaction, and how often it looks
+    # The outbox relay (infra/relay.py): events per transaction, events per message (a
+    # consumer applies a message's events in one transaction), and how often it looks
     # for events when no notification came.
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_message_size: int = Field(default=100, ge=1, le=1_000)
     relay_poll_seconds: float = Field(default=5.0, gt=0)
     # The longest wait between tries while the broker or the database is down.
     relay_max_backoff_seconds: float = Field(default=30.0, gt=0)

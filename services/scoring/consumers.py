@@ -10,16 +10,16 @@ recompute, is services/scoring/recompute.py; a property test keeps them equal).
 - `activity.finished` of a collective activity counts it for its unit, by the day it
   started.
 
-Every change is an addition to the member's row (and the unit's) under its row lock (made
-by INSERT … ON CONFLICT when missing), so events of one member consumed at once, or in any
-order, sum to the same totals. Points of a record are the
-county's points per hour × hours + the points of its kind of contribution, under the
-rules in force on its day. A unit is credited through `members.unit_id` as it is when the
-event is consumed: the nightly recompute re-attributes a member's past service when the
-member changes unit.
+A batch of events is summed per member and per unit first, then added to each row under
+its row lock (made by INSERT … ON CONFLICT when missing), members in id order and then
+units, so events consumed at once, in any order or batching, sum to the same totals.
+Points of a record are the county's points per hour × hours + the points of its kind of
+contribution, under the rules in force on its day. A unit is credited through
+`members.unit_id` as it is when the event is consumed: the nightly recompute
+re-attributes a member's past service when the member changes unit.
 
 When a member's all-time hours reach a higher star (by the county's current thresholds),
-`member.star_reached` is written in the same transaction.
+`member.star_reached` is written in the same transaction, once for each level reached.
 """
 
 from datetime import date, datetime
@@ -66,12 +66,32 @@ def _spread(deltas: Months, day: date, delta: Delta) -> None:
     deltas[month] = deltas.get(month, Delta()) + delta
 
 
-async def _counted(session: AsyncSession, source: RecordSource, day: date, hours: Decimal) -> Delta:
-    rules = await rules_on(session, day)
-    return Delta(hours=hours, times=1, points=points(rules, source, hours))
+class _Batch:
+    """What a batch of events adds: to members and to units, by month; and the rules of
+    each day it reads, read once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.members: dict[int, Months] = {}
+        self.units: dict[int, Months] = {}
+        self._rules: dict[date, Rules] = {}
+
+    async def rules(self, day: date) -> Rules:
+        if day not in self._rules:
+            self._rules[day] = await rules_on(self.session, day)
+        return self._rules[day]
+
+    async def counted(self, source: RecordSource, day: date, hours: Decimal) -> Delta:
+        return Delta(hours=hours, times=1, points=points(await self.rules(day), source, hours))
 
 
-async def record_deltas(session: AsyncSession, event: EventMessage) -> Months:
+def _add(totals: dict[int, Months], subject_id: int, deltas: Months) -> None:
+    held = totals.setdefault(subject_id, {})
+    for month, delta in deltas.items():
+        held[month] = held.get(month, Delta()) + delta
+
+
+async def record_deltas(batch: _Batch, event: EventMessage) -> Months:
     """What a record's event adds to each month of its member's totals."""
     payload = event.payload
     deltas: Months = {}
@@ -80,63 +100,73 @@ async def record_deltas(session: AsyncSession, event: EventMessage) -> Months:
         return deltas
     source = RecordSource(payload["source"])
     after_day = date.fromisoformat(payload["service_on"])
-    _spread(
-        deltas, after_day, await _counted(session, source, after_day, Decimal(payload["hours"]))
-    )
+    _spread(deltas, after_day, await batch.counted(source, after_day, Decimal(payload["hours"])))
     if step == "corrected":
         before = payload["before"]
         before_day = _day_of(before["started_at"])
-        taken = await _counted(session, source, before_day, Decimal(before["hours"]))
+        taken = await batch.counted(source, before_day, Decimal(before["hours"]))
         _spread(deltas, before_day, -taken)
     return deltas
 
 
-async def add_to_member(session: AsyncSession, member_id: int, deltas: Months) -> None:
-    """Add `deltas` to the member's totals and their unit's; move the star level."""
-    place = await repository.member_place(session, member_id)
-    if place is None:
-        raise LookupError(f"member {member_id} is not in this county")
-    unit_id, path = place
-    row = await repository.add_to_member(session, member_id, deltas)
-    await repository.add_to_unit(session, unit_id, deltas)
-    if row is None:
-        return
-    level = star_level(row.hours, await rules_on(session, today()))
-    if level == row.star_level:
-        return
-    held, row.star_level = row.star_level, level
-    await session.flush()
-    if level > held:
-        await record_event(
-            session,
-            type=STAR_REACHED,
-            payload={"member_id": member_id, "star_level": level, "hours": str(row.hours)},
-            scope_path=path,
-        )
-
-
-async def _collective(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def _collective(batch: _Batch, payload: dict[str, Any]) -> None:
     unit_id = payload.get("organiser_unit_id")
     if not payload.get("collective") or unit_id is None:
         return
-    started = await repository.activity_start(session, int(payload["activity_id"]))
+    started = await repository.activity_start(batch.session, int(payload["activity_id"]))
     if started is None:
         return
     deltas: Months = {}
     _spread(deltas, started.astimezone(CHINA).date(), Delta(collective_activities=1))
-    await repository.add_to_unit(session, int(unit_id), deltas)
+    _add(batch.units, int(unit_id), deltas)
+
+
+async def apply(batch: _Batch) -> None:
+    """Add the batch to its members' totals and then their units', each in id order (so
+    two batches of a county lock rows in one order), and move the members' star levels:
+    `member.star_reached` for each level a member rises to."""
+    session = batch.session
+    thresholds = await batch.rules(today())
+    for member_id in sorted(batch.members):
+        place = await repository.member_place(session, member_id)
+        if place is None:
+            raise LookupError(f"member {member_id} is not in this county")
+        unit_id, path = place
+        deltas = batch.members[member_id]
+        _add(batch.units, unit_id, deltas)
+        row = await repository.add_to_member(session, member_id, deltas)
+        if row is None:
+            continue
+        level = star_level(row.hours, thresholds)
+        if level == row.star_level:
+            continue
+        held, row.star_level = row.star_level, level
+        await session.flush()
+        for reached in range(held + 1, level + 1):
+            await record_event(
+                session,
+                type=STAR_REACHED,
+                payload={"member_id": member_id, "star_level": reached, "hours": str(row.hours)},
+                scope_path=path,
+            )
+    for unit_id in sorted(batch.units):
+        await repository.add_to_unit(session, unit_id, batch.units[unit_id])
 
 
 @consumer(SCORING, types=("service_record.", "activity.finished"))
-async def score(session: AsyncSession, event: EventMessage) -> None:
+async def score(session: AsyncSession, events: list[EventMessage]) -> None:
     # Shared with other consumers, exclusive of a recompute: what the last recompute read
     # is then settled, and an event it read is not added twice.
     await repository.hold_scores(session, exclusive=False)
-    if await repository.counted_by_recompute(session, event.id):
-        return
-    if event.type == "activity.finished":
-        await _collective(session, event.payload)
-        return
-    deltas = await record_deltas(session, event)
-    if deltas:
-        await add_to_member(session, int(event.payload["member_id"]), deltas)
+    counted = await repository.counted_by_recompute(session, [event.id for event in events])
+    batch = _Batch(session)
+    for event in events:
+        if event.id in counted:
+            continue
+        if event.type == "activity.finished":
+            await _collective(batch, event.payload)
+            continue
+        deltas = await record_deltas(batch, event)
+        if deltas:
+            _add(batch.members, int(event.payload["member_id"]), deltas)
+    await apply(batch)

@@ -61,17 +61,17 @@ async def sorting(session: AsyncSession, memory: str) -> AsyncIterator[None]:
     await session.execute(settings, {"hashing": before[0], "memory": before[1]})
 
 
-async def counted_by_recompute(session: AsyncSession, event_id: int) -> bool:
-    """Whether the county's last full recompute read the event's effects already: its
-    transaction had committed in the snapshot the recompute read."""
-    counted = await session.scalar(
+async def counted_by_recompute(session: AsyncSession, event_ids: list[int]) -> set[int]:
+    """Which of the events the county's last full recompute read the effects of already:
+    their transaction had committed in the snapshot the recompute read."""
+    counted = await session.scalars(
         text(
-            "SELECT pg_visible_in_snapshot(e.transaction_id, CAST(r.snapshot AS pg_snapshot)) "
-            "FROM events e CROSS JOIN scoring_runs r WHERE e.id = :id"
+            "SELECT e.id FROM events e CROSS JOIN scoring_runs r WHERE e.id = ANY(:ids) "
+            "AND pg_visible_in_snapshot(e.transaction_id, CAST(r.snapshot AS pg_snapshot))"
         ),
-        {"id": event_id},
+        {"ids": event_ids},
     )
-    return bool(counted)
+    return set(counted)
 
 
 async def member_place(session: AsyncSession, member_id: int) -> tuple[int, str] | None:

@@ -64,8 +64,8 @@ async def worker(
     with a consumer that fails until told otherwise, retried once, 10 ms apart."""
 
     @consumer(NAME, types=("dead_letter_test.",))
-    async def apply(session: AsyncSession, event: EventMessage) -> None:
-        if Flaky.failing:
+    async def apply(session: AsyncSession, events: list[EventMessage]) -> None:
+        if Flaky.failing or any(event.payload.get("poison") for event in events):
             raise RuntimeError("积分服务暂时不可用")
 
     Flaky.failing = True
@@ -137,7 +137,7 @@ async def test_a_spent_message_is_listed_to_the_county_admin_and_sent_again_once
         "countyCode": "130123",
         "actor": ACTOR,
         "eventId": event.id,
-        "arguments": [str(tenant.id), event.id],
+        "arguments": [str(tenant.id), [event.id]],
         "error": "RuntimeError: 积分服务暂时不可用",
         "attempts": 2,
         "retriedAt": None,
@@ -169,6 +169,30 @@ async def test_a_spent_message_is_listed_to_the_county_admin_and_sent_again_once
     assert (await count(db, tenant.id, failed_rows), await count(db, tenant.id, applied)) == (1, 1)
 
 
+async def test_one_event_a_consumer_cannot_apply_holds_back_none_of_its_batch(
+    db: Database, make_tenant: MakeTenant, worker: tuple[Relay, Database]
+) -> None:
+    relayer, _ = worker
+    Flaky.failing = False
+    tenant = await make_tenant()
+    async with db.tenant_session(tenant.id) as session:
+        ids = [
+            (await record_event(session, type="dead_letter_test.happened", payload=p)).id
+            for p in ({}, {"poison": True}, {})
+        ]
+    # The three go in one message; it fails and comes back as a message per event.
+    await relay(relayer)
+    applied = f"SELECT count(*) FROM consumed_events WHERE consumer = '{NAME}'"
+
+    async def settled() -> bool:
+        return await count(db, tenant.id, applied) == 2 and await _one(db, tenant.id)
+
+    await until(settled)
+    async with db.tenant_session(tenant.id) as session:
+        dead = (await session.execute(text("SELECT event_id, args FROM failed_messages"))).one()
+    assert (dead.event_id, dead.args) == (ids[1], [str(tenant.id), [ids[1]]])
+
+
 async def _one(db: Database, tenant_id: UUID) -> bool:
     return await count(db, tenant_id, "SELECT count(*) FROM failed_messages") == 1
 
@@ -181,7 +205,7 @@ async def _dead_letter(db: Database, tenant_id: UUID, event_id: int) -> FailedMe
             queue_name=ACTOR,
             event_id=event_id,
             message_id=f"m{event_id}",
-            args=[str(tenant_id), event_id],
+            args=[str(tenant_id), [event_id]],
             error="RuntimeError: boom",
             attempts=6,
         )

@@ -101,7 +101,7 @@ async def drain(county: County) -> None:
         "ORDER BY id"
     )
     for row in rows:
-        await consume(county.db, SCORING, county.tenant_id, row.id)
+        await consume(county.db, SCORING, county.tenant_id, [row.id])
 
 
 async def confirmed(county: County, who: str, on: date, hours: tuple[int, int]) -> int:
@@ -448,7 +448,7 @@ async def test_events_of_one_member_consumed_at_once_sum_exactly(county: County)
     result = await county.call("east", CONFIRM_MANY, ids=[rid(i) for i in ids])
     assert len(result["records"]) == 10
     rows = await county.sql("SELECT id FROM events WHERE type LIKE 'service_record.%'")
-    await asyncio.gather(*(consume(county.db, SCORING, county.tenant_id, r.id) for r in rows))
+    await asyncio.gather(*(consume(county.db, SCORING, county.tenant_id, [r.id]) for r in rows))
     totals = await county.sql("SELECT hours, times, star_level FROM member_scores")
     assert [tuple(r) for r in totals] == [(Decimal("20.00"), 10, 5)]
     assert [e["star_level"] for e in await star_events(county)] == [1, 2, 3, 4, 5]

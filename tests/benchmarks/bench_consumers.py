@@ -8,5 +8,5 @@ from infra.consumers import EventMessage, consumer
 
 
 @consumer("bench", types=("bench.",))
-async def apply(session: AsyncSession, event: EventMessage) -> None:
+async def apply(session: AsyncSession, events: list[EventMessage]) -> None:
     return None

@@ -201,7 +201,7 @@ async def test_scoring_at_county_scale(
     latencies = []
     for event_id in confirmations:
         started = time.perf_counter()
-        assert await consume(db, SCORING, tenant.id, event_id)
+        assert await consume(db, SCORING, tenant.id, [event_id]) == 1
         latencies.append(time.perf_counter() - started)
     # What the consumer added is what a recompute finds.
     async with db.tenant_session(tenant.id) as session:

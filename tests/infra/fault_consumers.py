@@ -19,15 +19,16 @@ NAME = "fault_test"
 
 
 @consumer(NAME, types=("fault_test.",))
-async def apply(session: AsyncSession, event: EventMessage) -> None:
-    await session.execute(
-        text("INSERT INTO fault_effects (event_id, pid) VALUES (:event, :pid)"),
-        {"event": event.id, "pid": os.getpid()},
-    )
-    hold = event.payload.get("hold")
-    if hold and await asyncio.to_thread(_first_time, Path(hold)):
-        # Killed before this ends: the transaction (and its effect) never commits.
-        await asyncio.sleep(60)
+async def apply(session: AsyncSession, events: list[EventMessage]) -> None:
+    for event in events:
+        await session.execute(
+            text("INSERT INTO fault_effects (event_id, pid) VALUES (:event, :pid)"),
+            {"event": event.id, "pid": os.getpid()},
+        )
+        hold = event.payload.get("hold")
+        if hold and await asyncio.to_thread(_first_time, Path(hold)):
+            # Killed before this ends: the transaction (and its effect) never commits.
+            await asyncio.sleep(60)
 
 
 def _first_time(hold: Path) -> bool:

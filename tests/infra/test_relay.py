@@ -57,7 +57,7 @@ def relay_consumer() -> Iterator[None]:
     """A consumer of `relay_test.` events (the relay only needs to know it wants them)."""
 
     @consumer(NAME, types=("relay_test.",))
-    async def apply(session: AsyncSession, event: EventMessage) -> None:
+    async def apply(session: AsyncSession, events: list[EventMessage]) -> None:
         return None
 
     try:
@@ -67,15 +67,16 @@ def relay_consumer() -> Iterator[None]:
 
 
 def sent(broker: StubBroker) -> list[tuple[str, int]]:
-    """The (tenant id, event id) of the messages on the test consumer's queue, taken."""
+    """The (tenant id, event id) of each event in the messages on the test consumer's queue,
+    taken."""
     found: list[tuple[str, int]] = []
     while True:
         try:
             data = broker.queues[QUEUE].get_nowait()
         except Empty:
             return found
-        tenant, event_id = Message.decode(data).args
-        found.append((tenant, event_id))
+        tenant, event_ids = Message.decode(data).args
+        found.extend((tenant, event_id) for event_id in event_ids)
 
 
 async def record(
@@ -300,7 +301,7 @@ async def test_events_reach_their_consumer_through_a_real_broker(
     queue = f"consume_{name}"
 
     @consumer(name, types=("relay_test.",))
-    async def apply(session: AsyncSession, event: EventMessage) -> None:
+    async def apply(session: AsyncSession, events: list[EventMessage]) -> None:
         return None
 
     tenant = await make_tenant()

@@ -103,8 +103,12 @@ class Scene:
         again = [i for i in self.delivered if self.rng.random() < 0.3]
         batch = fresh + again + [i for i in fresh if self.rng.random() < 0.3]
         self.rng.shuffle(batch)
-        for event_id in batch:
-            await consume(self.db, SCORING, self.tenant_id, event_id)
+        # In messages of random sizes, as the relay batches them (a message may carry an
+        # event twice, or one applied before).
+        while batch:
+            size = self.rng.randint(1, 6)
+            await consume(self.db, SCORING, self.tenant_id, batch[:size])
+            batch = batch[size:]
         self.delivered += fresh
 
     async def totals(self) -> tuple[list[Any], list[Any]]:
