@@ -23,6 +23,7 @@ from infra.observability import init_sentry
 from infra.relay import Relay
 from infra.scheduler import Scheduler
 from infra.settings import Settings
+from services.notifications import channels as notification_channels
 
 log = logging.getLogger("gongjian")
 
@@ -127,7 +128,9 @@ def run_scheduler(settings: Settings, modules: list[str]) -> None:
     _serve_metrics(settings)
 
     _run_until_stopped(
-        settings, "scheduler", lambda database, stop: Scheduler(database).run_forever(stop)
+        settings,
+        "scheduler",
+        lambda database, stop: _scheduler(settings, database).run_forever(stop),
     )
 
 
@@ -165,6 +168,12 @@ def _relay(settings: Settings, database: Database, broker: dramatiq.Broker) -> R
     )
 
 
+def _scheduler(settings: Settings, database: Database) -> Scheduler:
+    """The scheduler, with the notification channels its sender job sends through."""
+    notification_channels.configure(settings)
+    return Scheduler(database)
+
+
 @asynccontextmanager
 async def background(
     settings: Settings, database: Database, database_url: str
@@ -177,7 +186,8 @@ async def background(
     worker: Worker | None = None
     if is_in_process(broker):
         worker = start_worker(settings, broker, database_url)
-        tasks.append(asyncio.create_task(Scheduler(database).run_forever(stop), name="scheduler"))
+        scheduler = _scheduler(settings, database)
+        tasks.append(asyncio.create_task(scheduler.run_forever(stop), name="scheduler"))
     try:
         yield
     finally:

@@ -34,7 +34,10 @@ from infra.db import Base, Database
 # (migration 0011's trigger): relays and live subscriptions LISTEN to it.
 EVENTS_CHANNEL = "gongjian_events"
 # The modules whose import registers consumers (each a domain's `consumers` module).
-CONSUMER_MODULES: tuple[str, ...] = ("services.scoring.consumers",)
+CONSUMER_MODULES: tuple[str, ...] = (
+    "services.scoring.consumers",
+    "services.notifications.consumers",
+)
 
 
 @dataclass(frozen=True)

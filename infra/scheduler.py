@@ -45,6 +45,7 @@ SCHEDULED_MODULES: tuple[str, ...] = (
     "services.whistles.schedule",
     "services.activities.schedule",
     "services.scoring.schedule",
+    "services.notifications.sending",
 )
 
 # A job: the county-bound session and the due time (China time) it runs for.

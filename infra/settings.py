@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=5.0, gt=0)
     # The longest wait between tries while the broker or the database is down.
     relay_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    # Notifications: the provider of each outside channel (`log` writes each message to
+    # the log and sends nothing), and how many deliveries a county's sender takes a minute.
+    notify_sms_provider: str = "log"
+    notify_wechat_provider: str = "log"
+    notify_email_provider: str = "log"
+    notify_send_batch: int = Field(default=1000, ge=1, le=100_000)
     # `gongjian worker`, `relay` and `scheduler` serve Prometheus metrics on this port
     # when set (`gongjian up` has them on its own /metrics).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
