@@ -54,9 +54,10 @@ class GrantListener:
 
     async def stop(self) -> None:
         if self._task is not None:
+            # Waited for, not awaited: the task's cancellation ends it, while a
+            # cancellation of the caller itself still propagates.
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task})
             self._task = None
 
     async def _run(self) -> None:
