@@ -12,6 +12,8 @@ from strawberry.types import Info
 import infra.dead_letters  # noqa: F401
 import services.activities.errors
 import services.alliances.errors
+import services.assessment.errors
+import services.dashboards.errors
 import services.identity.errors
 import services.lists.errors
 import services.notifications.errors

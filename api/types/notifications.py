@@ -17,7 +17,7 @@ from services.notifications.preferences import CategoryChoice, Preferences
 NotificationCategoryType = strawberry.enum(
     Category,
     name="NotificationCategory",
-    description="消息类别：报到、认领、吹哨报到、微心愿、志愿活动、服务记录、积分与考核、结对帮扶",
+    description="消息类别：报到、认领、吹哨报到、微心愿、志愿活动、服务记录、积分与考核、结对帮扶、年终反馈与考核",
 )
 NotificationChannelType = strawberry.enum(
     Channel, name="NotificationChannel", description="站外通知方式：短信、微信模板消息、电子邮件"

@@ -33,6 +33,8 @@ MODEL_MODULES = (
     "services.scoring.models",
     "services.notifications.models",
     "services.pairing.models",
+    "services.assessment.models",
+    "services.dashboards.models",
 )
 for module in MODEL_MODULES:
     importlib.import_module(module)

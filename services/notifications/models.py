@@ -49,6 +49,7 @@ class Category(enum.StrEnum):
     RECORDS = "records"
     SCORING = "scoring"
     PAIRING = "pairing"
+    ASSESSMENT = "assessment"
 
 
 CATEGORY_NAMES = {
@@ -60,6 +61,7 @@ CATEGORY_NAMES = {
     Category.RECORDS: "服务记录",
     Category.SCORING: "积分、星级与考核提醒",
     Category.PAIRING: "结对帮扶与走访",
+    Category.ASSESSMENT: "年终反馈与考核",
 }
 
 

@@ -34,6 +34,7 @@ CATEGORIES = (
     "records",
     "scoring",
     "pairing",
+    "assessment",
 )
 category = postgresql.ENUM(*CATEGORIES, name="notification_category", create_type=False)
 channel = postgresql.ENUM("sms", "wechat", "email", name="notification_channel", create_type=False)

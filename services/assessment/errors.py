@@ -1,0 +1,1 @@
+"""Errors of the year-end feedback and the unit evaluations."""

@@ -1,0 +1,1 @@
+"""Dashboard aggregates per node and period, kept by the workers."""
