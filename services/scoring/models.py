@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.db import Base
+from policies.paths import scope_path_column
 
 # Hours add up past a record's numeric(6, 2); points are kept exact (hours in hundredths
 # times points per hour in hundredths), so adding and recomputing agree to the last digit.
@@ -116,3 +118,32 @@ class QuotaReminder(Base):
     period: Mapped[str] = mapped_column(Text, primary_key=True)
     days_before: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NodeScore(Base):
+    """The members living at a node (not below it), summed for one period (`period`: a
+    key of services/scoring/periods.py, `all` for all time): how many served at least
+    once, their hours and times, how many met the county's member quota of the period's
+    kind, and (all time only) how many hold each star level, `stars[0]` one star.
+
+    Members live at one node each, so a subtree's figures are the sum of its nodes' rows,
+    distinct counts included; the dashboards read nothing finer. Kept by the scoring
+    consumer with the members' totals, and rebuilt by the full recompute (which also
+    moves a member who moved home, as it moves their service to their unit now)."""
+
+    __tablename__ = "node_scores"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "node_id"], ["nodes.tenant_id", "nodes.id"]),
+        # A period's rows of a subtree: the one range every dashboard reads.
+        Index("ix_node_scores_tenant_id_period_scope_path", "tenant_id", "period", "scope_path"),
+    )
+
+    tenant_id: Mapped[UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    scope_path: Mapped[str] = scope_path_column()
+    members: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    hours: Mapped[Decimal] = mapped_column(TOTAL_HOURS, server_default=text("0"))
+    times: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    compliant: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    stars: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{0,0,0,0,0}'"))

@@ -2,7 +2,8 @@
 scored by the rules in force on its day, summed per member and month (GROUP BY), the
 months gathered into each member's row with the all-time sums, and per unit through each
 member's unit now, with the unit's finished collective activities. One statement writes
-the county's totals; nothing loops per member.
+the county's totals, one more the nodes' (services/scoring/nodes.py); nothing loops per
+member.
 
 Run nightly and when the county's rules change (services/scoring/schedule.py): the rules
 live in tenants/, which must not call into services, so the schedule notices a new rules
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.clock import today
 from infra.db import bound_tenant
-from services.scoring import repository
+from services.scoring import nodes, repository
 from services.scoring.consumers import STAR_REACHED
 from tenants.rules.model import ContributionKind, Rules
 
@@ -50,6 +51,7 @@ SCORED_KINDS = (
     ContributionKind.PROJECT_CLAIM,
     ContributionKind.WISH,
     ContributionKind.WHISTLE_CALL,
+    ContributionKind.VISIT,
 )
 
 
@@ -210,4 +212,5 @@ async def recompute(session: AsyncSession) -> Recomputed:
                 },
             )
         ).one()
+    await nodes.rebuild(session, rules_in_force(ranges, today()))
     return Recomputed(member_rows=row[0], unit_rows=row[1], stars_reached=row[2])

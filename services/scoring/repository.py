@@ -74,14 +74,22 @@ async def counted_by_recompute(session: AsyncSession, event_ids: list[int]) -> s
     return set(counted)
 
 
-async def member_place(session: AsyncSession, member_id: int) -> tuple[int, str] | None:
-    """The member's unit now and where they live (the path of their events)."""
+@dataclass(frozen=True)
+class Place:
+    """A member's unit now, and the node they live at (with its path)."""
+
+    unit_id: int
+    node_id: int
+    path: str
+
+
+async def member_place(session: AsyncSession, member_id: int) -> Place | None:
     row = (
         await session.execute(
-            select(Member.unit_id, Member.scope_path).where(Member.id == member_id)
+            select(Member.unit_id, Member.node_id, Member.scope_path).where(Member.id == member_id)
         )
     ).first()
-    return None if row is None else (row.unit_id, row.scope_path)
+    return None if row is None else Place(row.unit_id, row.node_id, row.scope_path)
 
 
 async def activity_start(session: AsyncSession, activity_id: int) -> datetime | None:
@@ -106,24 +114,25 @@ async def _locked(session: AsyncSession, model: Any, key: Any, subject_id: int) 
 
 async def add_to_member(
     session: AsyncSession, member_id: int, deltas: months.Months
-) -> MemberScore | None:
-    """Add `deltas` to the member's row under its lock; None when that took it back to
-    nothing (it is then removed)."""
+) -> tuple[months.Months, int, MemberScore | None]:
+    """Add `deltas` to the member's row under its lock: the months and star level before,
+    and the row (None when that took it back to nothing: it is then removed)."""
     row: MemberScore = await _locked(session, MemberScore, MemberScore.member_id, member_id)
+    before, level = months.read(row), row.star_level
     change = months.total(deltas.values())
     row.hours, row.times, row.points = (
         row.hours + change.hours,
         row.times + change.times,
         row.points + change.points,
     )
-    kept = months.added(months.read(row), deltas)
+    kept = months.added(before, deltas)
     if not kept and not (row.hours or row.times or row.points):
         await session.delete(row)
         await session.flush()
-        return None
+        return before, level, None
     months.write(row, kept)
     await session.flush()
-    return row
+    return before, level, row
 
 
 async def add_to_unit(session: AsyncSession, unit_id: int, deltas: months.Months) -> None:

@@ -80,7 +80,8 @@ LOAD: list[tuple[str, tuple[int, ...]]] = [
              (ARRAY['activity', 'project_claim', 'wish', 'whistle_call', 'entered'])
                [1 + k % 5]::record_source,
              m.node_id, m.scope_path, '社区服务', t.d + time '09:00',
-             t.d + time '09:00' + t.h, t.d::date, extract(epoch FROM t.h) / 60,
+             t.d + time '09:00' + t.h, (t.d AT TIME ZONE 'Asia/Shanghai')::date,
+             extract(epoch FROM t.h) / 60,
              extract(epoch FROM t.h) / 3600, 'confirmed', 2
            FROM members m CROSS JOIN generate_series(1, $2) AS k,
              LATERAL (SELECT (current_date - 1 - ((m.id * 37 + k * 36) % $3)::int)::timestamp

@@ -1,7 +1,8 @@
 """Scoring's two halves agree: random sequences of record steps (recorded, confirmed,
 declined, corrected — through services/records, so the events are the real ones), their
 events consumed in any order and some more than once, with full recomputes in between,
-leave totals equal row for row to a full recompute of the end state."""
+leave totals equal row for row to a full recompute of the end state; and the dashboards'
+figures, read from the nodes' scores, equal the same figures computed from the records."""
 
 import random
 from dataclasses import dataclass, field
@@ -20,16 +21,20 @@ from infra.db import Database
 from infra.errors import DomainError
 from infra.settings import Settings
 from policies.principal import Grant, Principal, PrincipalKind
+from services.dashboards.service import Overview, children_of, overview
 from services.records.decisions import confirm_record, correct_record, decline_record
 from services.records.models import RecordSource
 from services.records.recording import Service, add_record
 from services.records.repository import get_record
+from services.records.totals import PeriodKind
 from services.registry.models import Member
 from services.scoring.consumers import SCORING
+from services.scoring.periods import containing, key
 from services.scoring.recompute import recompute
 from tenants.hierarchy.models import Node, NodeKind
 from tenants.rules.model import ContributionKind, MemberQuota, PointRules, QuotaPeriod, Rules
 from tenants.rules.models import RulesVersion
+from tests import dashboard_baseline
 from tests.conftest import MakeTenant
 from tests.factories import add_member, add_node, add_unit, root_of
 
@@ -111,7 +116,22 @@ class Scene:
             batch = batch[size:]
         self.delivered += fresh
 
-    async def totals(self) -> tuple[list[Any], list[Any]]:
+    async def dashboards_agree(self) -> None:
+        """The dashboards' figures (from the nodes' scores) equal the same figures from the
+        base tables, at the community and its compound, in every period with service."""
+        rows = await self.sql(
+            "SELECT DISTINCT CAST(started_at AT TIME ZONE 'Asia/Shanghai' AS date) AS day "
+            "FROM service_records WHERE status = 'confirmed'"
+        )
+        periods = {containing(kind, row.day) for row in rows for kind in PeriodKind}
+        async with self.db.tenant_session(self.tenant_id) as session:
+            for node in [self.community, *await children_of(session, self.community)]:
+                for period in sorted(periods, key=key):
+                    found = await overview(session, self.staff, node.id, period)
+                    base = await dashboard_baseline.overview(session, node, period)
+                    assert figures(found) == figures(base), (node.name, key(period))
+
+    async def totals(self) -> tuple[list[Any], list[Any], list[Any]]:
         members = await self.sql(
             "SELECT member_id, hours, times, points, star_level, months, month_hours, "
             "month_times, month_points FROM member_scores ORDER BY 1"
@@ -120,7 +140,12 @@ class Scene:
             "SELECT unit_id, hours, times, points, collective_activities, months, month_hours, "
             "month_times, month_points, month_activities FROM unit_scores ORDER BY 1"
         )
-        return [tuple(r) for r in members], [tuple(r) for r in units]
+        at_nodes = await self.sql(
+            "SELECT node_id, period, members, hours, times, compliant, stars FROM node_scores "
+            "WHERE members <> 0 OR hours <> 0 OR times <> 0 OR compliant <> 0 "
+            "OR stars <> '{0,0,0,0,0}' ORDER BY 1, 2"
+        )
+        return [tuple(r) for r in members], [tuple(r) for r in units], [tuple(r) for r in at_nodes]
 
 
 def at(day: date, hour: int) -> datetime:
@@ -134,8 +159,12 @@ async def make_scene(
     root = await root_of(db, tenant.id)
     community = await add_node(db, root, NodeKind.COMMUNITY, "东门社区")
     units = [await add_unit(db, community, f"单位{i}", f"91130123MA00000{i}X") for i in (1, 2)]
+    # Living at two nodes, so the nodes' scores are two sums.
+    homes = [community, await add_node(db, community, NodeKind.COMPOUND, "东园小区")]
     members = [
-        await add_member(db, settings, community, units[i % 2], f"党员{i}", f"1390000000{i}")
+        await add_member(
+            db, settings, homes[i % 3 == 0], units[i % 2], f"党员{i}", f"1390000000{i}"
+        )
         for i in range(MEMBERS)
     ]
     async with db.tenant_session(tenant.id) as session:
@@ -238,6 +267,10 @@ async def play(scene: Scene, step: tuple[Any, ...]) -> None:
             await recompute(session)
 
 
+def figures(found: Overview) -> tuple[Any, ...]:
+    return found.figures, found.at_node, [(c.node.id, c.figures) for c in found.children]
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -258,6 +291,8 @@ async def test_incremental_totals_equal_a_full_recompute(
         await play(scene, step)
     await scene.deliver()
     incremental = await scene.totals()
+    await scene.dashboards_agree()
     async with db.tenant_session(scene.tenant_id) as session:
         await recompute(session)
     assert incremental == await scene.totals()
+    await scene.dashboards_agree()
