@@ -10,6 +10,7 @@ from api.activity_loaders import ActivityLoaders
 from api.alliance_loaders import AllianceLoaders
 from api.keyed import keyed
 from api.list_loaders import ListLoaders
+from api.pairing_loaders import PairingLoaders
 from api.project_loaders import ProjectLoaders
 from api.record_loaders import RecordLoaders
 from api.whistle_loaders import WhistleLoaders
@@ -71,3 +72,8 @@ class Loaders:
     def records(self) -> RecordLoaders:
         """Loaders of service records and their versions (made on first use)."""
         return RecordLoaders(self._uow)
+
+    @cached_property
+    def pairing(self) -> PairingLoaders:
+        """Loaders of areas, households, pairings, visits and recognition (made on first use)."""
+        return PairingLoaders(self._uow)

@@ -18,8 +18,11 @@ from strawberry.types import ExecutionContext, Info
 
 from api.activities import ActivityMutation, ActivityQuery
 from api.alliances import AllianceMutation, AllianceQuery
+from api.assessment import AssessmentQuery
+from api.assessment_mutations import AssessmentMutation
 from api.certificates import CertificateMutation, CertificateQuery
 from api.context import Context
+from api.dashboards import DashboardMutation, DashboardQuery
 from api.errors import ErrorPresentation
 from api.events import EventQuery, Subscription
 from api.hierarchy import HierarchyMutation, HierarchyQuery
@@ -27,8 +30,10 @@ from api.identity import IdentityMutation, IdentityQuery
 from api.lists import ListsMutation, ListsQuery
 from api.notifications import NotificationMutation, NotificationQuery
 from api.onboarding import OnboardingMutation, OnboardingQuery
-from api.pairing import PairingMutation, PairingQuery
+from api.pairing import PairingQuery
+from api.pairing_mutations import PairingMutation
 from api.projects import ProjectMutation, ProjectQuery
+from api.recognition import RecognitionMutation, RecognitionQuery
 from api.records import ServiceRecordMutation, ServiceRecordQuery
 from api.registration import RegistrationQuery
 from api.registration_mutations import RegistrationMutation
@@ -70,6 +75,9 @@ class Query(
     EventQuery,
     NotificationQuery,
     PairingQuery,
+    RecognitionQuery,
+    AssessmentQuery,
+    DashboardQuery,
 ):
     tenant: TenantType = strawberry.field(
         resolver=resolve_tenant,
@@ -97,6 +105,9 @@ class Mutation(
     WorkerMutation,
     NotificationMutation,
     PairingMutation,
+    RecognitionMutation,
+    AssessmentMutation,
+    DashboardMutation,
 ):
     pass
 

@@ -46,6 +46,8 @@ SCHEDULED_MODULES: tuple[str, ...] = (
     "services.activities.schedule",
     "services.scoring.schedule",
     "services.notifications.sending",
+    "services.assessment.schedule",
+    "services.pairing.schedule",
 )
 
 # A job: the county-bound session and the due time (China time) it runs for.

@@ -10,7 +10,9 @@ import strawberry
 from strawberry import relay
 
 from tenants.rules.model import (
+    AssessmentRules,
     ContributionKind,
+    Grade,
     HourRules,
     MemberQuota,
     PointRules,
@@ -27,6 +29,9 @@ RoundingModeType = strawberry.enum(
 )
 QuotaPeriodType = strawberry.enum(
     QuotaPeriod, name="QuotaPeriod", description="考核周期：每季度、每半年、每年"
+)
+FeedbackGradeType = strawberry.enum(
+    Grade, name="FeedbackGrade", description="表现反馈表的等次：优秀、合格、基本合格、不合格"
 )
 
 
@@ -91,6 +96,46 @@ class UnitQuotasType:
     projects_per_year: int = strawberry.field(description="每年至少认领的项目数")
 
 
+@strawberry.type(name="UnitWeights", description="单位评价表各项的权重（合计 100 分）")
+class UnitWeightsType:
+    collective_activities: int = strawberry.field(description="集体服务活动")
+    projects: int = strawberry.field(description="项目认领与完成")
+    commitments: int = strawberry.field(description="共驻共建协议承诺履行")
+    registration: int = strawberry.field(description="单位党员到社区报到率")
+    compliance: int = strawberry.field(description="报到党员服务指标达标率")
+
+
+@strawberry.type(
+    name="AssessmentRules", description="年度双考核：表现反馈表的等次约束、单位评价权重、签发期限"
+)
+class AssessmentRulesType:
+    missed_quota_ceiling: FeedbackGradeType = strawberry.field(  # type: ignore[valid-type]
+        description="未达到服务指标的党员最高可评的等次"
+    )
+    excellent_min_hours: float = strawberry.field(
+        description="评为优秀须在反馈期间服务满的小时数；0 表示不限"
+    )
+    comment_required: list[FeedbackGradeType] = strawberry.field(  # type: ignore[valid-type]
+        description="须填写评语的等次"
+    )
+    unit_weights: UnitWeightsType = strawberry.field(description="单位评价表各项的权重")
+    feedback_deadline_days: int = strawberry.field(
+        description="反馈表须在年末（12月31日）后多少天内签发；负数为年末前"
+    )
+    reminder_days: list[int] = strawberry.field(description="签发截止日前多少天提醒社区")
+
+    @classmethod
+    def of(cls, rules: AssessmentRules) -> "AssessmentRulesType":
+        return cls(
+            missed_quota_ceiling=rules.missed_quota_ceiling,
+            excellent_min_hours=float(rules.excellent_min_hours),
+            comment_required=list(rules.comment_required),
+            unit_weights=UnitWeightsType(**rules.unit_weights.model_dump()),
+            feedback_deadline_days=rules.feedback_deadline_days,
+            reminder_days=list(rules.reminder_days),
+        )
+
+
 @strawberry.type(name="Rules", description="县（区）的双报到、双服务规则")
 class RulesType:
     effective_from: date | None = strawberry.field(
@@ -103,6 +148,9 @@ class RulesType:
     unit_quotas: UnitQuotasType = strawberry.field(description="单位党组织的考核指标")
     post_categories: list[str] = strawberry.field(description="志愿服务岗位类别")
     notice_days: int = strawberry.field(description="服务时长的公示天数；0 表示不公示")
+    assessment: AssessmentRulesType = strawberry.field(
+        description="年度双考核：表现反馈表和单位评价表的规则"
+    )
 
     @classmethod
     def of(cls, rules: Rules, effective_from: date | None) -> "RulesType":
@@ -118,6 +166,7 @@ class RulesType:
             ),
             post_categories=list(rules.post_categories),
             notice_days=rules.notice_days,
+            assessment=AssessmentRulesType.of(rules.assessment),
         )
 
 
@@ -244,6 +293,67 @@ class UnitQuotasInput:
     )
 
 
+_assessment = DEFAULT.assessment
+_weights = _assessment.unit_weights
+
+
+@strawberry.input(description="单位评价表各项的权重：均不小于 0，合计 100；未给出的项取平台默认值")
+class UnitWeightsInput:
+    collective_activities: int = strawberry.field(
+        default=_weights.collective_activities, description="集体服务活动"
+    )
+    projects: int = strawberry.field(default=_weights.projects, description="项目认领与完成")
+    commitments: int = strawberry.field(
+        default=_weights.commitments, description="共驻共建协议承诺履行"
+    )
+    registration: int = strawberry.field(
+        default=_weights.registration, description="单位党员到社区报到率"
+    )
+    compliance: int = strawberry.field(
+        default=_weights.compliance, description="报到党员服务指标达标率"
+    )
+
+    def data(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in _weights.model_dump()}
+
+
+@strawberry.input(description="年度双考核的规则；未给出的项取平台默认值")
+class AssessmentRulesInput:
+    missed_quota_ceiling: FeedbackGradeType = strawberry.field(  # type: ignore[valid-type]
+        default=_assessment.missed_quota_ceiling,
+        description="未达到服务指标的党员最高可评的等次",
+    )
+    excellent_min_hours: float = strawberry.field(
+        default=float(_assessment.excellent_min_hours),
+        description="评为优秀须在反馈期间服务满的小时数，不能为负数；0 表示不限",
+    )
+    comment_required: list[FeedbackGradeType] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=lambda: list(_assessment.comment_required),
+        description="须填写评语的等次，不能重复",
+    )
+    unit_weights: UnitWeightsInput = strawberry.field(
+        default_factory=UnitWeightsInput, description="单位评价表各项的权重"
+    )
+    feedback_deadline_days: int = strawberry.field(
+        default=_assessment.feedback_deadline_days,
+        description="反馈表须在年末（12月31日）后多少天内签发：-60 到 90，负数为年末前",
+    )
+    reminder_days: list[int] = strawberry.field(
+        default_factory=lambda: list(_assessment.reminder_days),
+        description="签发截止日前多少天提醒社区：各 1 到 60，不能重复",
+    )
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "missed_quota_ceiling": Grade(self.missed_quota_ceiling),
+            "excellent_min_hours": _amount(self.excellent_min_hours),
+            "comment_required": [Grade(g) for g in self.comment_required],
+            "unit_weights": self.unit_weights.data(),
+            "feedback_deadline_days": self.feedback_deadline_days,
+            "reminder_days": self.reminder_days,
+        }
+
+
 @strawberry.input(
     description="县（区）的一版规则；整版替换，未给出的项取平台默认值（见各项默认值）"
 )
@@ -271,6 +381,9 @@ class RulesInput:
     notice_days: int = strawberry.field(
         default=DEFAULT.notice_days, description="服务时长的公示天数：0 到 30，0 表示不公示"
     )
+    assessment: AssessmentRulesInput = strawberry.field(
+        default_factory=AssessmentRulesInput, description="年度双考核的规则"
+    )
 
     def to_rules(self) -> Rules:
         return Rules.parse(
@@ -285,5 +398,6 @@ class RulesInput:
                 },
                 "post_categories": self.post_categories,
                 "notice_days": self.notice_days,
+                "assessment": self.assessment.data(),
             }
         )

@@ -33,6 +33,7 @@ MODEL_MODULES = (
     "services.scoring.models",
     "services.notifications.models",
     "services.pairing.models",
+    "services.pairing.recognition_models",
     "services.assessment.models",
     "services.dashboards.models",
 )

@@ -1,82 +1,27 @@
 """Which events notify whom, and what the message says (zh-CN).
 
 Each notifying event type maps to a function of its payload giving `Notice`s: an
-audience (a SELECT of user ids, so a whistle call's fan-out to thousands of recipients is
-one statement), a category (what preferences are chosen by), a title and a body. Users
-are reached as accounts: a member through the accounts linked to the member, a unit
-through its Party organisation's administrator accounts, a node through the staff granted
-a role exactly there (not the county's admins for every community's wish).
+audience (services/notifications/audiences.py), a category (what preferences are chosen
+by), a title and a body.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from infra.clock import CHINA
+from services.notifications.audiences import (
+    Audience,
+    claimant,
+    member,
+    node_staff,
+    signed_up_before_cancelling,
+    unit_admins,
+    whistle_recipients,
+)
 from services.notifications.models import Category
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Users to notify: `sql` selects their ids as `user_id`."""
-
-    sql: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def member(member_id: Any) -> Audience:
-    return Audience(
-        "SELECT u.id AS user_id FROM users u WHERE u.member_id = :member AND u.status = 'active'",
-        {"member": int(member_id)},
-    )
-
-
-def unit_admins(unit_id: Any) -> Audience:
-    return Audience(
-        "SELECT u.id AS user_id FROM users u WHERE u.unit_id = :unit AND u.status = 'active'",
-        {"unit": int(unit_id)},
-    )
-
-
-def claimant(payload: dict[str, Any]) -> Audience:
-    """Who holds a claim: its member, or its unit."""
-    if payload.get("member_id") is not None:
-        return member(payload["member_id"])
-    return unit_admins(payload["unit_id"])
-
-
-def node_staff(node_id: Any) -> Audience:
-    """The staff roles granted exactly at the node (policies/roles.py)."""
-    return Audience(
-        "SELECT DISTINCT u.id AS user_id FROM users u JOIN role_grants g "
-        "ON g.tenant_id = u.tenant_id AND g.user_id = u.id WHERE g.node_id = :node "
-        "AND g.role IN ('county_admin', 'township_admin', 'community_admin', 'compound_leader') "
-        "AND u.status = 'active'",
-        {"node": int(node_id)},
-    )
-
-
-def whistle_recipients(call_id: Any) -> Audience:
-    """Every unit and member a call asked (written with the call)."""
-    return Audience(
-        "SELECT DISTINCT u.id AS user_id FROM whistle_recipients r JOIN users u "
-        "ON u.tenant_id = r.tenant_id AND (u.member_id = r.member_id OR u.unit_id = r.unit_id) "
-        "WHERE r.whistle_call_id = :call AND u.status = 'active'",
-        {"call": int(call_id)},
-    )
-
-
-def signed_up_before_cancelling(activity_id: Any) -> Audience:
-    """Members with a place or on the waiting list when the activity was cancelled."""
-    return Audience(
-        "SELECT DISTINCT u.id AS user_id FROM activity_signups s "
-        "JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id "
-        "JOIN users u ON u.tenant_id = s.tenant_id AND u.member_id = s.member_id "
-        "WHERE s.activity_id = :activity AND (s.status <> 'cancelled' "
-        "OR s.cancelled_at >= a.cancelled_at) AND u.status = 'active'",
-        {"activity": int(activity_id)},
-    )
+from services.pairing.recognition_models import POST_NAMES, PostKind
 
 
 @dataclass(frozen=True)
@@ -311,6 +256,66 @@ def _activity_cancelled(p: dict[str, Any]) -> list[Notice]:
     ]
 
 
+def _feedback_reminder(p: dict[str, Any]) -> list[Notice]:
+    return [
+        Notice(
+            node_staff(p["community_id"]),
+            Category.ASSESSMENT,
+            f"{p['year']}年度表现反馈表签发提醒",
+            f"本社区{p['year']}年度在职党员服务社区表现反馈表还有 {p['outstanding']} 份未签发，"
+            f"请于{day(p['deadline'])}前完成评定、签发（还有 {p['days_left']} 天）。",
+        )
+    ]
+
+
+def _feedback_delivered(p: dict[str, Any]) -> list[Notice]:
+    return [
+        Notice(
+            unit_admins(p["unit_id"]),
+            Category.ASSESSMENT,
+            "收到在职党员表现反馈表",
+            f"{p['community_name']}送达本单位党员{p['year']}年度服务社区表现反馈表 "
+            f"{len(p['form_ids'])} 份，请查阅并签收。",
+        )
+    ]
+
+
+def _visits_overdue(p: dict[str, Any]) -> list[Notice]:
+    audience = member(p["member_id"]) if "member_id" in p else unit_admins(p["unit_id"])
+    return [
+        Notice(
+            audience,
+            Category.PAIRING,
+            "结对户走访提醒",
+            f"您结对帮扶的 {len(p['households'])} 户已超过约定的走访周期"
+            f"（最早自{day(p['overdue_since'])}起），请尽快走访并在系统中登记。",
+        )
+    ]
+
+
+def _awarded(p: dict[str, Any]) -> list[Notice]:
+    return [
+        Notice(
+            member(p["member_id"]),
+            Category.PAIRING,
+            f"恭喜您获评“{p['title']}”",
+            f"您在“{p['title']}”评选中获评，感谢您的付出！",
+        )
+    ]
+
+
+def _post_assigned(p: dict[str, Any]) -> list[Notice]:
+    name = POST_NAMES[PostKind(p["post"])]
+    return [
+        Notice(
+            member(p["member_id"]),
+            Category.PAIRING,
+            f"您已担任{name}",
+            f"社区确认您自{day(p['starts_on'])}起担任{name}。",
+        )
+    ]
+
+
 NOTICES: dict[str, Callable[[dict[str, Any]], list[Notice]]] = {
     "member_registration.confirmed": _registration,
     "member_registration.returned": _registration_returned,
@@ -342,6 +347,12 @@ NOTICES: dict[str, Callable[[dict[str, Any]], list[Notice]]] = {
     "member_quota.reminder": _quota_reminder,
     "activity_signup.promoted": _promoted,
     "activity.cancelled": _activity_cancelled,
+    "feedback.reminder": _feedback_reminder,
+    "feedback_form.delivered": _feedback_delivered,
+    "pairing.visit_overdue": _visits_overdue,
+    "pairing.unit_visit_overdue": _visits_overdue,
+    "recognition.awarded": _awarded,
+    "member_post.assigned": _post_assigned,
 }
 
 

@@ -39,6 +39,8 @@ class RecordSource(enum.StrEnum):
     PROJECT_CLAIM = "project_claim"
     WISH = "wish"
     WHISTLE_CALL = "whistle_call"
+    # A visit to a paired household (民情走访), logged by the visiting member.
+    VISIT = "visit"
     # Entered by the organiser for a service with no activity behind it.
     ENTERED = "entered"
 
@@ -61,6 +63,7 @@ RECORD_SOURCE_NAMES = {
     RecordSource.PROJECT_CLAIM: "项目认领",
     RecordSource.WISH: "微心愿",
     RecordSource.WHISTLE_CALL: "吹哨报到",
+    RecordSource.VISIT: "走访帮扶",
     RecordSource.ENTERED: "组织方登记",
 }
 RECORD_STATUS_NAMES = {
@@ -97,6 +100,7 @@ class ServiceRecord(Base):
             ["tenant_id", "whistle_recipient_id"],
             ["whistle_recipients.tenant_id", "whistle_recipients.id"],
         ),
+        ForeignKeyConstraint(["tenant_id", "visit_id"], ["visits.tenant_id", "visits.id"]),
         CheckConstraint("ended_at > started_at", name="ends_after_start"),
         CheckConstraint("hours >= 0", name="hours_not_negative"),
         ExcludeConstraint(
@@ -145,6 +149,13 @@ class ServiceRecord(Base):
             unique=True,
             postgresql_where=text("whistle_recipient_id IS NOT NULL AND status <> 'declined'"),
         ),
+        Index(
+            "uq_service_records_visit",
+            "tenant_id",
+            "visit_id",
+            unique=True,
+            postgresql_where=text("visit_id IS NOT NULL AND status <> 'declined'"),
+        ),
     )
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
@@ -156,6 +167,7 @@ class ServiceRecord(Base):
     project_claim_id: Mapped[int | None] = mapped_column(BigInteger)
     wish_id: Mapped[int | None] = mapped_column(BigInteger)
     whistle_recipient_id: Mapped[int | None] = mapped_column(BigInteger)
+    visit_id: Mapped[int | None] = mapped_column(BigInteger)
     # The organiser: staff who may decide records at this node, or (if set) this unit only.
     node_id: Mapped[int] = mapped_column(BigInteger)
     scope_path: Mapped[str] = scope_path_column()

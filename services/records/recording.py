@@ -55,6 +55,7 @@ class Service:
     project_claim_id: int | None = None
     wish_id: int | None = None
     whistle_recipient_id: int | None = None
+    visit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ async def add_record(
         project_claim_id=service.project_claim_id,
         wish_id=service.wish_id,
         whistle_recipient_id=service.whistle_recipient_id,
+        visit_id=service.visit_id,
         node_id=service.node[0],
         scope_path=service.node[1],
         organiser_unit_id=service.organiser_unit_id,

@@ -1,7 +1,8 @@
 """Recording a member's service from where it came from: a completed project claim, a
 confirmed micro-wish, an accepted whistle response, a finished activity the member took
 part in without checking in, or the organiser's own entry (services/records/origins.py
-reads each source).
+reads each source); and a visit to a paired household, recorded as it is logged
+(`record_visit`: services/pairing checks the visit, the community confirms the record).
 
 Every check is made before anything is written, and the member's register row is locked
 before the source is looked up for a record already made, so two requests for one source
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.principal import Principal
 from services.records import repository
 from services.records.errors import AlreadyRecorded, InvalidServiceRecord
-from services.records.models import RECORD_STATUS_NAMES, ServiceRecord
+from services.records.models import RECORD_STATUS_NAMES, RecordSource, ServiceRecord
 from services.records.origins import (
     NOTE_MAX_LENGTH,
     RESOLVERS,
@@ -92,5 +93,33 @@ async def record_service(
         project_claim_id=origin.project_claim_id,
         wish_id=origin.wish_id,
         whistle_recipient_id=origin.whistle_recipient_id,
+    )
+    return await add_record(session, principal, service)
+
+
+async def record_visit(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    visit_id: int,
+    member_id: int,
+    community: tuple[int, str],
+    title: str,
+    started_at: datetime,
+    ended_at: datetime,
+) -> ServiceRecord:
+    """A pending record of a visit just logged (走访帮扶), organised by the household's
+    community, whose staff confirm it; hours as the county's rules credit the visit's
+    time. The visit is new, so no record of it exists yet."""
+    service = Service(
+        member_id=member_id,
+        source=RecordSource.VISIT,
+        node=community,
+        organiser_unit_id=None,
+        title=title,
+        post_category=None,
+        started_at=started_at,
+        ended_at=ended_at,
+        visit_id=visit_id,
     )
     return await add_record(session, principal, service)

@@ -32,8 +32,9 @@ from infra.clock import CHINA, today
 from infra.consumers import EventMessage, consumer
 from services.events.service import record_event
 from services.records.models import RecordSource, RecordStatus
-from services.scoring import repository
+from services.scoring import nodes, repository
 from services.scoring.months import Delta, Months
+from services.scoring.months import read as read_months
 from services.scoring.periods import month_of
 from tenants.rules.hours import star_level
 from tenants.rules.model import ContributionKind, Rules
@@ -46,6 +47,7 @@ CONTRIBUTION_KINDS = {
     RecordSource.PROJECT_CLAIM: ContributionKind.PROJECT_CLAIM,
     RecordSource.WISH: ContributionKind.WISH,
     RecordSource.WHISTLE_CALL: ContributionKind.WHISTLE_CALL,
+    RecordSource.VISIT: ContributionKind.VISIT,
     # A service the organiser entered by hand is an activity of a kind.
     RecordSource.ENTERED: ContributionKind.ACTIVITY,
 }
@@ -122,35 +124,39 @@ async def _collective(batch: _Batch, payload: dict[str, Any]) -> None:
 
 
 async def apply(batch: _Batch) -> None:
-    """Add the batch to its members' totals and then their units', each in id order (so
-    two batches of a county lock rows in one order), and move the members' star levels:
-    `member.star_reached` for each level a member rises to."""
+    """Add the batch to its members' totals, then their units', then their nodes', each
+    in id order (so two batches of a county lock rows in one order), and move the
+    members' star levels: `member.star_reached` for each level a member rises to."""
     session = batch.session
-    thresholds = await batch.rules(today())
+    current = await batch.rules(today())
+    quotas = nodes.quotas_of(current)
+    at_nodes: dict[tuple[int, str], nodes.NodeDelta] = {}
     for member_id in sorted(batch.members):
         place = await repository.member_place(session, member_id)
         if place is None:
             raise LookupError(f"member {member_id} is not in this county")
-        unit_id, path = place
         deltas = batch.members[member_id]
-        _add(batch.units, unit_id, deltas)
-        row = await repository.add_to_member(session, member_id, deltas)
-        if row is None:
+        _add(batch.units, place.unit_id, deltas)
+        before, held, row = await repository.add_to_member(session, member_id, deltas)
+        level = 0 if row is None else star_level(row.hours, current)
+        after = {} if row is None else read_months(row)
+        nodes.gather(
+            at_nodes, place.node_id, nodes.member_change(before, after, (held, level), quotas)
+        )
+        if row is None or level == row.star_level:
             continue
-        level = star_level(row.hours, thresholds)
-        if level == row.star_level:
-            continue
-        held, row.star_level = row.star_level, level
+        row.star_level = level
         await session.flush()
         for reached in range(held + 1, level + 1):
             await record_event(
                 session,
                 type=STAR_REACHED,
                 payload={"member_id": member_id, "star_level": reached, "hours": str(row.hours)},
-                scope_path=path,
+                scope_path=place.path,
             )
     for unit_id in sorted(batch.units):
         await repository.add_to_unit(session, unit_id, batch.units[unit_id])
+    await nodes.add(session, at_nodes)
 
 
 @consumer(SCORING, types=("service_record.", "activity.finished"))

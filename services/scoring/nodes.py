@@ -164,50 +164,65 @@ def gather(
         into[(node_id, period)] = into.get((node_id, period), NodeDelta()) + change
 
 
-# Every member's months spread over the periods they fall in, summed per (member,
-# period); then per (node, period). `:quota_*` are NULL for a kind with no member quota.
+# Each member's months summed into the periods they fall in, within the member's own row
+# (a few dozen months: a small aggregate per member, not one over the county's millions of
+# (member, period) pairs), then per (node, period); and per node all time. Periods are
+# integer codes (kind 1–4: year, half, quarter, month) until the few thousand rows left
+# are named: text keys built per (member, month) cost ten times the rest. The member's
+# node is looked up per member by its key, so the plan holds while the members' totals
+# just written have no statistics yet. `:quota_*` are NULL for a kind with no member quota.
 _REBUILD = """
-WITH months AS (
-  SELECT m.node_id, s.member_id, x.month, x.hours, x.times
-  FROM member_scores s JOIN members m ON m.id = s.member_id
-  CROSS JOIN LATERAL unnest(s.months, s.month_hours, s.month_times) AS x(month, hours, times)
-), periods AS (
-  SELECT node_id, member_id, p.kind, p.period, sum(hours) AS hours, sum(times) AS times
-  FROM months CROSS JOIN LATERAL (VALUES
-    ('year', CAST(month / 100 AS text)),
-    ('half_year', (month / 100) || '-H' || CASE WHEN month % 100 <= 6 THEN 1 ELSE 2 END),
-    ('quarter', (month / 100) || '-Q' || ((month % 100 - 1) / 3 + 1)),
-    ('month', (month / 100) || '-' || lpad(CAST(month % 100 AS text), 2, '0'))
-  ) AS p(kind, period)
-  GROUP BY node_id, member_id, p.kind, p.period
-), by_period AS (
-  SELECT node_id, period, count(*) FILTER (WHERE times > 0) AS members,
+WITH per_member AS (
+  SELECT (SELECT m.node_id FROM members m WHERE m.id = s.member_id) AS node_id,
+    s.hours, s.times, s.star_level, s.months, s.month_hours, s.month_times
+  FROM member_scores s
+), node_periods AS (
+  SELECT r.node_id, p.kind, p.code, p.hours, p.times
+  FROM per_member r CROSS JOIN LATERAL (
+    SELECT k.kind, k.code, sum(x.hours) AS hours, sum(x.times) AS times
+    FROM unnest(r.months, r.month_hours, r.month_times) AS x(month, hours, times)
+    CROSS JOIN LATERAL (VALUES
+      (1, x.month / 100),
+      (2, x.month / 100 * 10 + CASE WHEN x.month % 100 <= 6 THEN 1 ELSE 2 END),
+      (3, x.month / 100 * 10 + (x.month % 100 - 1) / 3 + 1),
+      (4, x.month)
+    ) AS k(kind, code)
+    GROUP BY k.kind, k.code
+  ) p
+), by_code AS (
+  SELECT node_id, kind, code, count(*) FILTER (WHERE times > 0) AS members,
     sum(hours) AS hours, sum(times) AS times,
     count(*) FILTER (WHERE times > 0 AND CASE kind
-      WHEN 'year' THEN hours >= :quota_year_hours AND times >= :quota_year_times
-      WHEN 'half_year' THEN hours >= :quota_half_year_hours AND times >= :quota_half_year_times
-      WHEN 'quarter' THEN hours >= :quota_quarter_hours AND times >= :quota_quarter_times
-      END) AS compliant,
-    CAST('{0,0,0,0,0}' AS int[]) AS stars
-  FROM periods GROUP BY node_id, period
-), all_time AS (
-  SELECT m.node_id, 'all' AS period, count(*) FILTER (WHERE s.times > 0) AS members,
-    sum(s.hours) AS hours, sum(s.times) AS times, 0 AS compliant,
-    ARRAY[count(*) FILTER (WHERE s.star_level = 1), count(*) FILTER (WHERE s.star_level = 2),
-      count(*) FILTER (WHERE s.star_level = 3), count(*) FILTER (WHERE s.star_level = 4),
-      count(*) FILTER (WHERE s.star_level = 5)] AS stars
-  FROM member_scores s JOIN members m ON m.id = s.member_id GROUP BY m.node_id
+      WHEN 1 THEN hours >= :quota_year_hours AND times >= :quota_year_times
+      WHEN 2 THEN hours >= :quota_half_year_hours AND times >= :quota_half_year_times
+      WHEN 3 THEN hours >= :quota_quarter_hours AND times >= :quota_quarter_times
+      END) AS compliant
+  FROM node_periods GROUP BY node_id, kind, code
 )
 INSERT INTO node_scores (tenant_id, node_id, period, scope_path, members, hours, times,
   compliant, stars)
-SELECT :tenant, r.node_id, r.period, n.path, r.members, r.hours, r.times, r.compliant,
-  CAST(r.stars AS int[])
-FROM (SELECT * FROM by_period UNION ALL SELECT * FROM all_time) r
-JOIN nodes n ON n.id = r.node_id
+SELECT :tenant, x.node_id, x.period, n.path, x.members, x.hours, x.times, x.compliant, x.stars
+FROM (
+  -- Years, halves, quarters and months keyed as services/scoring/periods.py names them.
+  SELECT node_id, CASE kind
+      WHEN 1 THEN CAST(code AS text)
+      WHEN 2 THEN (code / 10) || '-H' || (code % 10)
+      WHEN 3 THEN (code / 10) || '-Q' || (code % 10)
+      ELSE (code / 100) || '-' || lpad(CAST(code % 100 AS text), 2, '0') END AS period,
+    members, hours, times, compliant, CAST('{0,0,0,0,0}' AS int[]) AS stars
+  FROM by_code
+  UNION ALL
+  SELECT node_id, 'all', count(*) FILTER (WHERE times > 0), sum(hours), sum(times), 0,
+    ARRAY[count(*) FILTER (WHERE star_level = 1), count(*) FILTER (WHERE star_level = 2),
+      count(*) FILTER (WHERE star_level = 3), count(*) FILTER (WHERE star_level = 4),
+      count(*) FILTER (WHERE star_level = 5)]
+  FROM per_member GROUP BY node_id
+) x JOIN nodes n ON n.id = x.node_id
 """
 
 
-def _quota_params(quotas: Quotas) -> dict[str, Any]:
+def quota_params(quotas: Quotas) -> dict[str, Any]:
+    """The member quotas as the rebuild's parameters."""
     params: dict[str, Any] = {}
     for kind in (PeriodKind.YEAR, PeriodKind.HALF_YEAR, PeriodKind.QUARTER):
         hours, times = quotas.get(kind, (None, None))
@@ -217,8 +232,8 @@ def _quota_params(quotas: Quotas) -> dict[str, Any]:
 
 
 async def rebuild(session: AsyncSession, rules: Rules) -> None:
-    """The county's node scores anew from its members' totals (after a recompute)."""
-    await session.execute(text("DELETE FROM node_scores"))
+    """The county's node scores anew from its members' totals (the full recompute, after
+    writing them; the old rows are gone with the totals)."""
     await session.execute(
-        text(_REBUILD), {"tenant": bound_tenant(session), **_quota_params(quotas_of(rules))}
+        text(_REBUILD), {"tenant": bound_tenant(session), **quota_params(quotas_of(rules))}
     )

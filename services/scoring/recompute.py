@@ -195,6 +195,7 @@ async def recompute(session: AsyncSession) -> Recomputed:
     await repository.clear_totals(session)
     points, point_values = points_sql(ranges)
     statement = RECOMPUTE.replace("POINTS", points).replace("ARRAYS", _ARRAYS)
+    current = rules_in_force(ranges, today())
     async with repository.sorting(session, SORT_MEMORY):
         row = (
             await session.execute(
@@ -212,5 +213,5 @@ async def recompute(session: AsyncSession) -> Recomputed:
                 },
             )
         ).one()
-    await nodes.rebuild(session, rules_in_force(ranges, today()))
+    await nodes.rebuild(session, current)
     return Recomputed(member_rows=row[0], unit_rows=row[1], stars_reached=row[2])

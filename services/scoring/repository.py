@@ -19,7 +19,7 @@ from services.activities.models import Activity
 from services.projects.models import ClaimStatus, ProjectClaim
 from services.registry.models import Member, RegistryStatus, Unit
 from services.scoring import months
-from services.scoring.models import MemberScore, ScoringRun, UnitScore
+from services.scoring.models import MemberScore, NodeScore, ScoringRun, UnitScore
 from services.scoring.months import Delta
 from tenants.rules.models import RulesVersion
 
@@ -162,6 +162,7 @@ async def clear_totals(session: AsyncSession) -> None:
     """The county's totals, all gone (row-level security keeps it to the county)."""
     await session.execute(delete(MemberScore))
     await session.execute(delete(UnitScore))
+    await session.execute(delete(NodeScore))
 
 
 # --- reading --------------------------------------------------------------------------

@@ -134,6 +134,52 @@ class UnitQuotas(_Frozen):
     projects_per_year: int = 2
 
 
+class Grade(enum.StrEnum):
+    """The grades of a member's year-end feedback form (表现反馈表), best first."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+GRADE_NAMES = {
+    Grade.EXCELLENT: "优秀",
+    Grade.GOOD: "合格",
+    Grade.FAIR: "基本合格",
+    Grade.POOR: "不合格",
+}
+# Best first: a grade "above" another comes before it.
+GRADE_ORDER = (Grade.EXCELLENT, Grade.GOOD, Grade.FAIR, Grade.POOR)
+
+
+class UnitWeights(_Frozen):
+    """How a unit evaluation (评价表) weighs its five measures: points out of 100."""
+
+    collective_activities: int = 25
+    projects: int = 25
+    commitments: int = 20
+    registration: int = 15
+    compliance: int = 15
+
+
+class AssessmentRules(_Frozen):
+    """The year-end feedback forms and unit evaluations (双考核)."""
+
+    # A member short of a quota in the months a form covers is graded at most this.
+    missed_quota_ceiling: Grade = Grade.FAIR
+    # 优秀 asks for at least these confirmed hours in the months covered (0: no minimum).
+    excellent_min_hours: Amount = Decimal(0)
+    # Grades the community must explain with a comment.
+    comment_required: tuple[Grade, ...] = (Grade.EXCELLENT, Grade.POOR)
+    unit_weights: UnitWeights = UnitWeights()
+    # The forms of a year are signed off by this many days after its last day (31: by
+    # 31 January); negative: before the year ends.
+    feedback_deadline_days: int = 31
+    # Communities with forms outstanding are reminded this many days before the deadline.
+    reminder_days: tuple[int, ...] = (14, 7, 3, 1)
+
+
 class Rules(_Frozen):
     # Hours for one to five stars.
     star_levels: tuple[int, ...] = (100, 300, 600, 1000, 1500)
@@ -146,6 +192,7 @@ class Rules(_Frozen):
     post_categories: tuple[str, ...] = DEFAULT_POST_CATEGORIES
     # Days that credited hours are shown publicly before they count; 0 means no notice.
     notice_days: int = 0
+    assessment: AssessmentRules = AssessmentRules()
 
     @field_validator("post_categories")
     @classmethod
@@ -194,6 +241,15 @@ ROUNDING_UNITS = (1, 15, 30, 60)
 HOURS_PER_DAY = 24
 CATEGORY_MAX_LENGTH = 20
 NOTICE_MAX_DAYS = 30
+DEADLINE_DAYS = (-60, 90)
+REMINDER_MAX_DAYS = 60
+WEIGHT_NAMES = {
+    "collective_activities": "集体服务活动",
+    "projects": "项目认领",
+    "commitments": "协议承诺履行",
+    "registration": "党员报到率",
+    "compliance": "党员服务指标达标率",
+}
 
 
 def _check(rules: Rules) -> None:
@@ -205,6 +261,7 @@ def _check(rules: Rules) -> None:
     _check_post_categories(rules.post_categories)
     if not 0 <= rules.notice_days <= NOTICE_MAX_DAYS:
         raise InvalidRules(f"公示期应在 0 到 {NOTICE_MAX_DAYS} 天之间", field="noticeDays")
+    _check_assessment(rules.assessment)
 
 
 def _check_star_levels(levels: tuple[int, ...]) -> None:
@@ -294,3 +351,39 @@ def _check_post_categories(names: tuple[str, ...]) -> None:
         if name in seen:
             raise InvalidRules(f"岗位类别“{name}”重复了", field=f"postCategories[{i}]")
         seen.add(name)
+
+
+def _check_assessment(rules: AssessmentRules) -> None:
+    _check_amount(
+        rules.excellent_min_hours,
+        "评为“优秀”所需的最少服务时长",
+        "assessment.excellentMinHours",
+    )
+    if len(set(rules.comment_required)) != len(rules.comment_required):
+        raise InvalidRules("须填写评语的等次有重复", field="assessment.commentRequired")
+    weights = rules.unit_weights.model_dump()
+    for name, weight in weights.items():
+        if weight < 0:
+            raise InvalidRules(
+                f"单位评价中“{WEIGHT_NAMES[name]}”的权重不能为负数",
+                field=f"assessment.unitWeights.{to_camel(name)}",
+            )
+    total = sum(weights.values())
+    if total != 100:
+        raise InvalidRules(
+            f"单位评价各项权重之和应为 100，现为 {total}", field="assessment.unitWeights"
+        )
+    low, high = DEADLINE_DAYS
+    if not low <= rules.feedback_deadline_days <= high:
+        raise InvalidRules(
+            f"反馈表签发截止日应在年末前 {-low} 天到年末后 {high} 天之间",
+            field="assessment.feedbackDeadlineDays",
+        )
+    seen: set[int] = set()
+    for i, days in enumerate(rules.reminder_days):
+        field = f"assessment.reminderDays[{i}]"
+        if not 1 <= days <= REMINDER_MAX_DAYS:
+            raise InvalidRules(f"提醒应在截止日前 1 到 {REMINDER_MAX_DAYS} 天", field=field)
+        if days in seen:
+            raise InvalidRules(f"提醒天数 {days} 重复了", field=field)
+        seen.add(days)
