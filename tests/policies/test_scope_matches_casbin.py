@@ -161,6 +161,16 @@ async def scoped_ids(session: AsyncSession, who: Principal, resource: str, actio
     return set((await session.scalars(query)).all())
 
 
+async def scoped_ids_of_pairs(
+    session: AsyncSession, who: Principal, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], set[int]]:
+    """`scoped_ids` of every pair at once: each pair's own scope predicate, a column of one
+    query over the nodes (one round trip instead of one per pair)."""
+    columns = [scope(who, r, a, Node.path).label(f"p{i}") for i, (r, a) in enumerate(pairs)]
+    rows = (await session.execute(select(Node.id, *columns))).all()
+    return {pair: {row[0] for row in rows if row[i + 1]} for i, pair in enumerate(pairs)}
+
+
 async def check_agreement(
     session: AsyncSession, nodes: list[TreeNode], principals: list[Principal]
 ) -> None:
@@ -173,8 +183,19 @@ async def check_agreement(
     roles_of: dict[tuple[str, str], set[str]] = {}
     for role, resource, action in enforcer.get_policy():
         roles_of.setdefault((resource, action), set()).add(role)
+    # casbin reads every policy line for each decision, but a decision on a pair depends
+    # only on that pair's lines: keeping the lines of the pairs it is asked about (one per
+    # set of roles) changes no answer and makes each one several times quicker.
+    asked: dict[frozenset[str], tuple[str, str]] = {}
+    for pair in PAIRS:
+        asked.setdefault(frozenset(roles_of.get(pair, ())), pair)
+    kept = set(asked.values())
+    enforcer.remove_policies(
+        [line for line in enforcer.get_policy() if (line[1], line[2]) not in kept]
+    )
     for who in principals:
         decided: dict[frozenset[str], set[int]] = {}
+        scoped = await scoped_ids_of_pairs(session, who, PAIRS)
         for resource, action in PAIRS:
             roles = frozenset(roles_of.get((resource, action), ()))
             if roles not in decided:
@@ -185,7 +206,7 @@ async def check_agreement(
                 }
             allowed = decided[roles]
             context = f"{resource}.{action} with grants {who.grants}"
-            assert await scoped_ids(session, who, resource, action) == allowed, context
+            assert scoped[(resource, action)] == allowed, context
             permitted = {node.id for node in nodes if may(who, node.path, resource, action)}
             assert permitted == allowed, context
 
