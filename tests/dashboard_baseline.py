@@ -15,7 +15,6 @@ from policies.paths import subtree_end
 from services.dashboards.figures import (
     Scope,
     Slots,
-    bounds,
     quotas_for,
     registers_and_work,
     service_rows,
@@ -29,7 +28,7 @@ from services.dashboards.service import (
     series_months,
 )
 from services.records.totals import Period
-from services.scoring.periods import key
+from services.scoring.periods import bounds, key
 from tenants.hierarchy.models import Node
 from tenants.rules.service import rules_on
 

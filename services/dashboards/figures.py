@@ -20,17 +20,15 @@ need, wish or whistle call at its node; a claim at its project's node.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.clock import CHINA
 from policies.paths import subtree_end
 from services.records.totals import Period, PeriodKind
-from services.scoring.periods import key, month_range
+from services.scoring.periods import QUOTA_KINDS, bounds, key, month_range
 from tenants.rules.model import Rules
 
 SELF = ""
@@ -57,12 +55,6 @@ class Scope:
             "m1": m1,
             "m2": m2,
         }
-
-
-def bounds(period: Period) -> tuple[datetime, datetime]:
-    """The period as instants in China: [its first midnight, the next period's)."""
-    starts = datetime.combine(period.first, time(0), tzinfo=CHINA)
-    return starts, datetime.combine(period.last + timedelta(days=1), time(0), tzinfo=CHINA)
 
 
 @dataclass(frozen=True)
@@ -268,16 +260,11 @@ class Quotas:
 
 
 def quotas_for(rules: Rules, period: Period) -> Quotas:
-    kinds = {
-        "quarter": PeriodKind.QUARTER,
-        "half_year": PeriodKind.HALF_YEAR,
-        "year": PeriodKind.YEAR,
-    }
     member = next(
         (
             (q.min_hours, q.min_times)
             for q in rules.member_quotas
-            if kinds[q.period.value] is period.kind
+            if QUOTA_KINDS[q.period] is period.kind
         ),
         None,
     )

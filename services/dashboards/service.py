@@ -27,13 +27,12 @@ from services.dashboards.figures import (
     Quotas,
     Scope,
     Slots,
-    bounds,
     figures_of,
     quotas_for,
     slots_of,
 )
 from services.records.totals import FIRST_YEAR, Period, PeriodKind
-from services.scoring.periods import containing, key
+from services.scoring.periods import bounds, containing, key
 from tenants.hierarchy.models import Node
 from tenants.hierarchy.service import get_node
 from tenants.rules.service import rules_on

@@ -8,8 +8,9 @@ Also the share of a period that has passed, which quotas measure pace by.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+from infra.clock import CHINA
 from infra.errors import InvalidInput
 from services.records.totals import FIRST_YEAR, MONTHS_IN, Period, PeriodKind, periods
 from tenants.rules.model import QuotaPeriod
@@ -40,6 +41,12 @@ def containing(kind: PeriodKind, day: date) -> Period:
 def month_of(day: date) -> int:
     """The month a service on `day` counts in, as totals keep it: yyyymm."""
     return day.year * 100 + day.month
+
+
+def bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period as instants in China: [its first midnight, the next period's)."""
+    starts = datetime.combine(period.first, time(0), tzinfo=CHINA)
+    return starts, datetime.combine(period.last + timedelta(days=1), time(0), tzinfo=CHINA)
 
 
 def month_range(period: Period) -> tuple[int, int]:

@@ -14,14 +14,14 @@ and its members; a member their own standing.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.clock import CHINA, today
+from infra.clock import today
 from infra.errors import InvalidInput
 from infra.pagination import Page, PageOf
 from policies import access
@@ -31,7 +31,15 @@ from services.registry.members import owns_member
 from services.registry.models import Member, Unit
 from services.registry.repository import get_member, own_members
 from services.scoring import months, repository
-from services.scoring.periods import QUOTA_KINDS, Elapsed, containing, elapsed, key, month_range
+from services.scoring.periods import (
+    QUOTA_KINDS,
+    Elapsed,
+    bounds,
+    containing,
+    elapsed,
+    key,
+    month_range,
+)
 from services.scoring.repository import Shortfall
 from tenants.rules.model import PERIOD_NAMES, QuotaPeriod, Rules
 from tenants.rules.service import rules_on
@@ -164,12 +172,6 @@ def unit_targets(rules: Rules, day: date) -> list[Target]:
     return [t for t in found if t is not None]
 
 
-def _bounds(period: Period) -> tuple[datetime, datetime]:
-    """The period as instants in China: [its first midnight, the next period's)."""
-    starts = datetime.combine(period.first, time(0), tzinfo=CHINA)
-    return starts, datetime.combine(period.last + timedelta(days=1), time(0), tzinfo=CHINA)
-
-
 # --- who may see ------------------------------------------------------------------------
 
 
@@ -236,7 +238,7 @@ async def unit_standings(
     claims: dict[int, int] = {}
     for target in targets:
         if target.minimums[0][0] == "projects":
-            claims = await repository.unit_claims(session, ids, *_bounds(target.period))
+            claims = await repository.unit_claims(session, ids, *bounds(target.period))
     found = {}
     for unit in units:
         score = scores.get(unit.id)
@@ -304,7 +306,7 @@ async def at_risk_units(
         name, label, minimum = target.minimums[0]
         shortfall = Measure(name, label, minimum, Decimal(0), target.elapsed).shortfall()
         if name == "projects":
-            claims = (*_bounds(target.period), shortfall)
+            claims = (*bounds(target.period), shortfall)
         else:
             activities = (month_range(target.period), shortfall)
     visible = access.scope_or_own(
